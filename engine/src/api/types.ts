@@ -1,0 +1,85 @@
+/**
+ * Data types that cross a boundary: engine ↔ CLI, engine ↔ extension (JSON-RPC), engine ↔
+ * webviews, and result files on disk. Plain JSON only; defined once, imported everywhere.
+ */
+import type { BlockHookKind } from '../hooks';
+
+export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda';
+export type DType = 'float32' | 'float16';
+
+/** One token of a tokenized text with its character span [start, end) in that text. */
+export interface TokenSpan {
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface ModelInfo {
+  /** Checkpoint folder. */
+  dir: string;
+  /** Display name (folder name, or `_name_or_path`). */
+  name: string;
+  modelType: string;
+  nLayers: number;
+  nHeads: number;
+  dModel: number;
+  vocabSize: number;
+  /** The execution provider actually in use (after `auto` resolved). */
+  device: Exclude<Device, 'auto'>;
+  dtype: DType;
+}
+
+export interface TopToken {
+  id: number;
+  text: string;
+  prob: number;
+  logit: number;
+}
+
+export interface Prediction {
+  model: string;
+  /** The prompt the model was given (code + query). */
+  prompt: string;
+  top: TopToken[];
+  latencyMs: number;
+}
+
+/** What is patched in a sweep. `knockout` blocks attention from the final position to a source token. */
+export type Intervention = 'resid' | 'mlp' | 'heads' | 'knockout';
+
+/** The hook each patching intervention writes to. */
+export const INTERVENTION_HOOK: Record<Exclude<Intervention, 'knockout'>, BlockHookKind> = {
+  resid: 'hook_resid_pre',
+  mlp: 'hook_mlp_out',
+  heads: 'attn.hook_z',
+};
+
+export type Axis = 'layer' | 'pos' | 'head';
+
+/**
+ * A patching sweep's result: one value per cell, row-major over `axes` (already the shape of a
+ * heatmap). Logits are those of the last position.
+ */
+export interface PatchGrid {
+  intervention: Intervention;
+  axes: Axis[];
+  shape: number[];
+  tokens: TokenSpan[];
+  /** Answer token ids: the clean run's and the counterfactual's. */
+  cleanAnswer: TopToken;
+  cfAnswer: TopToken;
+  /** Logit difference LD = logit[cf answer] − logit[clean answer] of the clean and cf runs. */
+  ldClean: number;
+  ldCf: number;
+  metrics: {
+    /** LD of each patched run. */
+    ld: number[];
+    /** (LD_patched − LD_clean) / (LD_cf − LD_clean). */
+    normalized: number[];
+    /** 1 where the patched top-1 is the counterfactual answer, else 0. */
+    success: number[];
+    /** Top-1 token id of each patched run. */
+    top1: number[];
+  };
+}

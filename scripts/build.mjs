@@ -1,0 +1,21 @@
+// Bundles the engine (CLI + JSON-RPC server), the extension host code and the webviews with esbuild.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+// Native or runtime-resolved packages stay outside the bundle.
+const external = ['onnxruntime-node', 'vscode'];
+
+const targets = [
+  { entry: 'engine/src/cli.ts', out: 'dist/cli.js', ...node, external, banner: { js: '#!/usr/bin/env node' } },
+  { entry: 'engine/src/server.ts', out: 'dist/engine.js', ...node, external },
+  { entry: 'extension/src/extension.ts', out: 'dist/extension.js', ...node, external },
+  { entry: 'webview/src/heatmap/main.ts', out: 'dist/webview/heatmap.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022' },
+  { entry: 'webview/src/runner/main.ts', out: 'dist/webview/runner.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+await Promise.all(
+  targets
+    .filter((t) => existsSync(t.entry))
+    .map(({ entry, out, ...opts }) => build({ entryPoints: [entry], outfile: out, ...opts })),
+);
