@@ -1,0 +1,253 @@
+/**
+ * A loaded model: its spec, tokenizer and onnxruntime sessions, one per graph variant, built
+ * lazily and cached on disk. Every run is a pure function of token ids, patches and knockouts.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { DType, Device, ModelInfo } from './api/types';
+import { canonicalWeights, type Family, specFromConfig } from './arch/families';
+import type { ModelSpec } from './arch/spec';
+import { buildTransformer, type GraphVariant, knockoutInput, patchMaskInput, patchValueInput } from './arch/transformer';
+import { loadCheckpointFolder } from './checkpoint/folder';
+import { IntrospectError } from './errors';
+import { BLOCK_HOOK_KINDS, type BlockHookName, type HookName, parseHookName } from './hooks';
+import { GraphBuilder } from './onnx/builder';
+import { cachedGraph, defaultCacheDir, graphKey, WEIGHTS_FILE } from './runtime/graphCache';
+import { createSession, type Log, type ResolvedDevice } from './runtime/providers';
+import { Tokenizer } from './tokenizer';
+
+export interface LoadOptions {
+  device?: Device;
+  dtype?: DType;
+  cacheDir?: string;
+  log?: Log;
+}
+
+/** Replace hook `hook`'s activation where `mask` is set with `value` (float32, [B,T,D] or broadcastable). */
+export interface HookPatch {
+  hook: BlockHookName;
+  /** [B,T] (or [B,T,H] for attn.hook_z), 1 = patch this cell. */
+  mask: Uint8Array;
+  maskShape: number[];
+  value: Float32Array;
+  valueShape: number[];
+}
+
+/** Block attention in `layer` where `mask` ([B|1, H|1, T, T], query × key) is 1. */
+export interface Knockout {
+  layer: number;
+  mask: Uint8Array;
+  shape: number[];
+}
+
+export interface ForwardOptions {
+  logits?: 'all' | 'last';
+  hooks?: HookName[];
+  patches?: HookPatch[];
+  knockouts?: Knockout[];
+}
+
+export interface Activation {
+  data: Float32Array;
+  shape: number[];
+}
+
+export interface ForwardResult {
+  /** [B,T,V] or [B,V]. Rows are left-padded to the longest: row r starts at `padding[r]`. */
+  logits: Activation;
+  hooks: Map<HookName, Activation>;
+  padding: number[];
+}
+
+export class LoadedModel {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private resolvedDevice?: ResolvedDevice;
+
+  private constructor(
+    readonly dir: string,
+    readonly spec: ModelSpec,
+    private readonly family: Family,
+    readonly tokenizer: Tokenizer,
+    private readonly identity: unknown,
+    private readonly opts: Required<Omit<LoadOptions, 'log'>> & { log: Log },
+    private readonly name: string,
+  ) {}
+
+  static async load(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+    const configPath = join(dir, 'config.json');
+    let configText: string;
+    try {
+      configText = readFileSync(configPath, 'utf8');
+    } catch {
+      throw new IntrospectError('no config.json here: not a Hugging Face checkpoint folder', dir);
+    }
+    let config: Record<string, unknown>;
+    try {
+      config = JSON.parse(configText);
+    } catch (e) {
+      throw new IntrospectError(`invalid JSON (${(e as Error).message})`, configPath);
+    }
+    const { family, spec } = specFromConfig(config, configPath);
+    const tokenizer = await Tokenizer.fromDir(dir);
+    const dtype = opts.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'float16')
+      throw new IntrospectError(`unsupported dtype "${dtype}" (float32 or float16)`, 'dtype');
+    // Identity of the weights: file names, sizes and modification times (cheap; no full read).
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.safetensors') || f.endsWith('.safetensors.index.json'))
+      .sort()
+      .map((f) => {
+        const st = statSync(join(dir, f));
+        return [f, st.size, st.mtimeMs];
+      });
+    const name = typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : basename(dir);
+    return new LoadedModel(
+      dir,
+      spec,
+      family,
+      tokenizer,
+      { configText, files },
+      { device: opts.device ?? 'auto', dtype, cacheDir: opts.cacheDir ?? defaultCacheDir(), log: opts.log ?? (() => {}) },
+      name,
+    );
+  }
+
+  get info(): ModelInfo {
+    return {
+      dir: this.dir,
+      name: this.name,
+      modelType: this.spec.modelType,
+      nLayers: this.spec.nLayers,
+      nHeads: this.spec.nHeads,
+      dModel: this.spec.dModel,
+      vocabSize: this.spec.vocabSize,
+      device: this.resolvedDevice ?? (this.opts.device === 'auto' ? 'cpu' : this.opts.device),
+      dtype: this.opts.dtype,
+    };
+  }
+
+  /** Builds (or loads from cache) the plain graph now, so the first request is not slow. */
+  async warmUp(): Promise<void> {
+    await this.session({ logits: 'last', hooks: false, patch: [], knockout: false });
+  }
+
+  async forward(ids: number[][], opts: ForwardOptions = {}): Promise<ForwardResult> {
+    if (ids.length === 0 || ids.some((r) => r.length === 0)) throw new IntrospectError('empty input: nothing to run');
+    const logits = opts.logits ?? 'last';
+    const instrumented = !!(opts.hooks?.length || opts.patches?.length || opts.knockouts?.length);
+    const variant: GraphVariant = instrumented
+      ? { logits, hooks: true, patch: [...BLOCK_HOOK_KINDS], knockout: true }
+      : { logits, hooks: false, patch: [], knockout: false };
+    const session = await this.session(variant);
+
+    const T = Math.max(...ids.map((r) => r.length));
+    const B = ids.length;
+    const padId = this.tokenizer.padTokenId ?? 0;
+    const flat = new BigInt64Array(B * T);
+    const mask = new BigInt64Array(B * T);
+    const padding = ids.map((row, r) => {
+      const pad = T - row.length;
+      for (let t = 0; t < T; t++) {
+        const tok = t < pad ? padId : row[t - pad];
+        if (!Number.isInteger(tok) || tok < 0 || tok >= this.spec.vocabSize)
+          throw new IntrospectError(`token id ${tok} out of range [0, ${this.spec.vocabSize})`, 'input_ids');
+        flat[r * T + t] = BigInt(tok);
+        mask[r * T + t] = t < pad ? 0n : 1n;
+      }
+      return pad;
+    });
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', flat, [B, T]),
+      attention_mask: new ort.Tensor('int64', mask, [B, T]),
+    };
+    if (instrumented) Object.assign(feeds, this.interventionFeeds(opts.patches ?? [], opts.knockouts ?? []));
+
+    const fetch = ['logits', ...(opts.hooks ?? []).filter((h) => h !== 'logits')];
+    for (const h of fetch) this.checkHook(h);
+    const out = await session.run(feeds, fetch);
+    const act = (t: ort.Tensor): Activation => ({ data: t.data as Float32Array, shape: t.dims.map(Number) });
+    const hooks = new Map<HookName, Activation>();
+    for (const h of opts.hooks ?? []) hooks.set(h, act(out[h]));
+    return { logits: act(out.logits), hooks, padding };
+  }
+
+  private interventionFeeds(patches: HookPatch[], knockouts: Knockout[]): Record<string, ort.Tensor> {
+    const { nLayers, nHeads } = this.spec;
+    const feeds: Record<string, ort.Tensor> = {};
+    const off = new ort.Tensor('bool', new Uint8Array(1), [1, 1]);
+    const offHeads = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1]);
+    const zero = new ort.Tensor('float32', new Float32Array(1), [1, 1, 1]);
+    for (let l = 0; l < nLayers; l++) {
+      for (const k of BLOCK_HOOK_KINDS) {
+        feeds[patchMaskInput(l, k)] = k === 'attn.hook_z' ? offHeads : off;
+        feeds[patchValueInput(l, k)] = zero;
+      }
+      feeds[knockoutInput(l)] = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1, 1]);
+    }
+    for (const p of patches) {
+      const parsed = this.checkHook(p.hook)!;
+      const perHead = parsed.kind === 'attn.hook_z';
+      if (p.maskShape.length !== (perHead ? 3 : 2))
+        throw new IntrospectError(`patch mask for ${p.hook} must be ${perHead ? '[B,T,H]' : '[B,T]'}`, p.hook);
+      const mk = patchMaskInput(parsed.layer, parsed.kind);
+      if (feeds[mk] !== off && feeds[mk] !== offHeads) throw new IntrospectError('hook patched twice in one run', p.hook);
+      feeds[mk] = new ort.Tensor('bool', p.mask, p.maskShape);
+      feeds[patchValueInput(parsed.layer, parsed.kind)] = new ort.Tensor('float32', p.value, p.valueShape);
+    }
+    for (const k of knockouts) {
+      if (k.layer < 0 || k.layer >= nLayers) throw new IntrospectError(`layer ${k.layer} out of range [0, ${nLayers})`, 'knockout');
+      if (k.shape.length !== 4 || (k.shape[1] !== 1 && k.shape[1] !== nHeads))
+        throw new IntrospectError(`knockout mask must be [B|1, ${nHeads}|1, T, T]`, 'knockout');
+      feeds[knockoutInput(k.layer)] = new ort.Tensor('bool', k.mask, k.shape);
+    }
+    return feeds;
+  }
+
+  /** Validates a hook name against this model, naming the nearest valid one. */
+  private checkHook(h: string) {
+    if (h === 'logits') return undefined;
+    const parsed = parseHookName(h);
+    if (!parsed || parsed.layer >= this.spec.nLayers) {
+      const layer = parsed ? Math.min(parsed.layer, this.spec.nLayers - 1) : 0;
+      throw new IntrospectError(
+        `unknown hook "${h}" (model has ${this.spec.nLayers} layers; e.g. "blocks.${layer}.${parsed?.kind ?? 'hook_resid_pre'}")`,
+        'hook',
+      );
+    }
+    return parsed;
+  }
+
+  private session(variant: GraphVariant): Promise<ort.InferenceSession> {
+    const key = graphKey({ identity: this.identity, dtype: this.opts.dtype, variant });
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = this.createSession(key, variant);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
+    }
+    return s;
+  }
+
+  private async createSession(key: string, variant: GraphVariant): Promise<ort.InferenceSession> {
+    const path = await cachedGraph(this.opts.cacheDir, key, async () => {
+      const t0 = Date.now();
+      const { weights } = await loadCheckpointFolder(this.dir);
+      const canon = canonicalWeights(this.family, this.spec, weights, this.dir);
+      const b = new GraphBuilder(this.opts.dtype);
+      buildTransformer(b, this.spec, canon, variant);
+      const graph = b.serialize(WEIGHTS_FILE);
+      this.opts.log(`built graph ${key} (${b.nodes.length} nodes) in ${Date.now() - t0} ms`);
+      return graph;
+    });
+    const { session, device } = await createSession(path, this.opts.device, this.opts.log);
+    this.resolvedDevice = device;
+    return session;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s.catch(() => undefined))?.release();
+  }
+}

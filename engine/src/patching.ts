@@ -1,0 +1,173 @@
+/**
+ * Batched activation patching. One generic sweep over a grid of cells — (layer, pos) or
+ * (layer, head, pos) — in which each batch row patches one cell of the clean run from a source
+ * (the counterfactual run, zeros or the mean), or knocks out attention from the final position
+ * to one source token. All cells of a batch run in one forward pass; no per-cell host round trips.
+ */
+import type { Axis } from './api/types';
+import { IntrospectError } from './errors';
+import { type BlockHookKind, hookName, type HookName } from './hooks';
+import type { Activation, HookPatch, Knockout, LoadedModel } from './model';
+
+export type PatchSource = 'counterfactual' | 'zero' | 'mean';
+
+export interface SweepOptions {
+  /** The hook patched (ignored for knockout sweeps). */
+  hook: BlockHookKind | 'knockout';
+  /** Patch each head of attn.hook_z separately (adds a `head` axis). */
+  perHead?: boolean;
+  source?: PatchSource;
+  layers?: number[];
+  positions?: number[];
+  /** Rows per forward pass. */
+  batchSize?: number;
+  /** Token ids whose last-position logits are recorded for every cell. */
+  watch?: number[];
+  /** Keep every cell's full last-position logits (small vocabularies only). */
+  keepLogits?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepResult {
+  axes: Axis[];
+  shape: number[];
+  layers: number[];
+  positions: number[];
+  /** Last-position logits of the clean and source runs, [V] each. */
+  cleanLogits: Float32Array;
+  sourceLogits?: Float32Array;
+  /** Per cell (row-major over axes): top-1 id, and logits of `watch` tokens [cells × watch]. */
+  top1: Int32Array;
+  watched: Float32Array;
+  /** [cells × V] when `keepLogits`. */
+  logits?: Float32Array;
+}
+
+interface Cell {
+  layer: number;
+  pos: number;
+  head?: number;
+}
+
+export async function patchSweep(
+  model: LoadedModel,
+  clean: number[],
+  source: number[] | undefined,
+  opts: SweepOptions,
+): Promise<SweepResult> {
+  const { nLayers, nHeads } = model.spec;
+  const T = clean.length;
+  const src = opts.source ?? 'counterfactual';
+  if (T === 0) throw new IntrospectError('empty program: nothing to patch');
+  if (opts.hook !== 'knockout' && src === 'counterfactual') {
+    if (!source) throw new IntrospectError('a counterfactual input is needed to patch from it');
+    if (source.length !== T)
+      throw new IntrospectError(`clean and counterfactual differ in length (${T} vs ${source.length} tokens)`);
+  }
+  const layers = opts.layers ?? Array.from({ length: nLayers }, (_, l) => l);
+  const positions = opts.positions ?? Array.from({ length: T }, (_, p) => p);
+  for (const l of layers) if (l < 0 || l >= nLayers) throw new IntrospectError(`layer ${l} out of range [0, ${nLayers})`);
+  for (const p of positions) if (p < 0 || p >= T) throw new IntrospectError(`position ${p} out of range [0, ${T})`);
+  const perHead = opts.hook === 'attn.hook_z' && !!opts.perHead;
+  const cells: Cell[] = [];
+  for (const layer of layers)
+    if (perHead) for (let head = 0; head < nHeads; head++) for (const pos of positions) cells.push({ layer, head, pos });
+    else for (const pos of positions) cells.push({ layer, pos });
+
+  // Reference runs: clean and source together, caching the patched hook at every layer used.
+  const hooks: HookName[] = opts.hook === 'knockout' ? [] : layers.map((l) => hookName(l, opts.hook as BlockHookKind));
+  const refRows = source && source.length === T ? [clean, source] : [clean];
+  const ref = await model.forward(refRows, { hooks, logits: 'last' });
+  const V = model.spec.vocabSize;
+  const cleanLogits = ref.logits.data.slice(0, V);
+  const sourceLogits = refRows.length > 1 ? ref.logits.data.slice(V, 2 * V) : undefined;
+  const values = new Map<number, Activation>();
+  if (opts.hook !== 'knockout')
+    for (const l of layers) values.set(l, sourceValue(ref.hooks.get(hookName(l, opts.hook))!, src, T));
+
+  const watch = opts.watch ?? [];
+  const top1 = new Int32Array(cells.length);
+  const watched = new Float32Array(cells.length * watch.length);
+  const logits = opts.keepLogits ? new Float32Array(cells.length * V) : undefined;
+  const batchSize = Math.max(1, opts.batchSize ?? 64);
+  for (let start = 0; start < cells.length; start += batchSize) {
+    if (opts.signal?.aborted) throw new IntrospectError('cancelled');
+    const batch = cells.slice(start, start + batchSize);
+    const B = batch.length;
+    const run =
+      opts.hook === 'knockout'
+        ? { knockouts: knockoutMasks(batch, T) }
+        : { patches: patchMasks(batch, T, nHeads, opts.hook, perHead, values) };
+    const out = await model.forward(
+      batch.map(() => clean),
+      { logits: 'last', ...run },
+    );
+    const d = out.logits.data;
+    for (let r = 0; r < B; r++) {
+      const row = d.subarray(r * V, (r + 1) * V);
+      const c = start + r;
+      let best = 0;
+      for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
+      top1[c] = best;
+      for (let w = 0; w < watch.length; w++) watched[c * watch.length + w] = row[watch[w]];
+      logits?.set(row, c * V);
+    }
+    opts.onProgress?.(Math.min(start + B, cells.length), cells.length);
+  }
+  const axes: Axis[] = perHead ? ['layer', 'head', 'pos'] : ['layer', 'pos'];
+  const shape = perHead ? [layers.length, nHeads, positions.length] : [layers.length, positions.length];
+  return { axes, shape, layers, positions, cleanLogits, sourceLogits, top1, watched, logits };
+}
+
+/** The value patched in: the source row's activation, zeros, or the clean run's mean over positions. */
+function sourceValue(act: Activation, src: PatchSource, T: number): Activation {
+  const D = act.shape[2];
+  if (src === 'counterfactual') return { data: act.data.slice(T * D, 2 * T * D), shape: [1, T, D] };
+  if (src === 'zero') return { data: new Float32Array(D), shape: [1, 1, D] };
+  const mean = new Float32Array(D);
+  for (let t = 0; t < T; t++) for (let i = 0; i < D; i++) mean[i] += act.data[t * D + i] / T;
+  return { data: mean, shape: [1, 1, D] };
+}
+
+function patchMasks(
+  batch: Cell[],
+  T: number,
+  H: number,
+  kind: BlockHookKind,
+  perHead: boolean,
+  values: Map<number, Activation>,
+): HookPatch[] {
+  const B = batch.length;
+  const isZ = kind === 'attn.hook_z';
+  const byLayer = new Map<number, Uint8Array>();
+  batch.forEach((c, r) => {
+    let m = byLayer.get(c.layer);
+    if (!m) byLayer.set(c.layer, (m = new Uint8Array(B * T * (isZ ? H : 1))));
+    if (!isZ) m[r * T + c.pos] = 1;
+    else if (perHead) m[(r * T + c.pos) * H + c.head!] = 1;
+    else m.fill(1, (r * T + c.pos) * H, (r * T + c.pos + 1) * H);
+  });
+  return [...byLayer].map(([layer, mask]) => {
+    const v = values.get(layer)!;
+    return {
+      hook: hookName(layer, kind),
+      mask,
+      maskShape: isZ ? [B, T, H] : [B, T],
+      value: v.data,
+      valueShape: v.shape,
+    };
+  });
+}
+
+/** Blocks attention from the final position to each cell's source position, in the cell's layer. */
+function knockoutMasks(batch: Cell[], T: number): Knockout[] {
+  const B = batch.length;
+  const byLayer = new Map<number, Uint8Array>();
+  batch.forEach((c, r) => {
+    let m = byLayer.get(c.layer);
+    if (!m) byLayer.set(c.layer, (m = new Uint8Array(B * T * T)));
+    m[r * T * T + (T - 1) * T + c.pos] = 1;
+  });
+  return [...byLayer].map(([layer, mask]) => ({ layer, mask, shape: [B, 1, T, T] }));
+}

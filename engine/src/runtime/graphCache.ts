@@ -1,0 +1,46 @@
+/**
+ * Compiled graphs on disk, keyed by a content hash of everything they are built from, so a
+ * model's graph is built once and later loads skip reading and converting its weights.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Bump when the graph builder's output changes, so stale cached graphs are not reused. */
+export const GRAPH_FORMAT = 1;
+
+export const MODEL_FILE = 'model.onnx';
+export const WEIGHTS_FILE = 'weights.bin';
+
+export function defaultCacheDir(): string {
+  return process.env.INTROSPECT_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'introspect', 'graphs');
+}
+
+export function graphKey(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify({ format: GRAPH_FORMAT, parts })).digest('hex').slice(0, 32);
+}
+
+/** Path of the cached model.onnx for `key`, building and writing it (atomically) if absent. */
+export async function cachedGraph(
+  cacheDir: string,
+  key: string,
+  build: () => Promise<{ model: Uint8Array; weights: Buffer }>,
+): Promise<string> {
+  const dir = join(cacheDir, key);
+  const path = join(dir, MODEL_FILE);
+  if (existsSync(path)) return path;
+  const { model, weights } = await build();
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, WEIGHTS_FILE), weights);
+  writeFileSync(join(tmp, MODEL_FILE), model);
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    // Another process finished the same graph first; theirs is identical.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(path)) throw e;
+  }
+  return path;
+}
