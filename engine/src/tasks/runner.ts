@@ -1,0 +1,172 @@
+/**
+ * The benchmark runner: every (model, length, sample) of an experiment, results appended to
+ * results.jsonl as they finish, summary.json at the end. A run that crashed or was cancelled is
+ * resumed by running again with its folder: finished samples are skipped, never repeated.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { IntrospectError } from '../errors';
+import { summarize, type Summary } from './analysis';
+import { sampleSeed, validateConfig, type ExperimentConfig, type Suite } from './config';
+import { resolveGenerator } from './generators';
+import { getParser } from './parsers';
+import { getTemplate } from './prompts';
+import {
+  CONFIG_FILE,
+  createRunDir,
+  readResults,
+  readRunConfig,
+  ResultsWriter,
+  rowKey,
+  SUMMARY_FILE,
+  writeJsonAtomic,
+  type ResultRow,
+} from './results';
+import { Rng } from './rng';
+import type { ModelPool } from './textModel';
+
+export type Progress = (done: number, total: number, message: string) => void;
+
+export interface RunOptions {
+  pool: ModelPool;
+  /** Where new run folders are created (default "results"). */
+  outDir?: string;
+  /** Continue this run folder instead of starting a new one. */
+  runDir?: string;
+  signal?: AbortSignal;
+  onProgress?: Progress;
+  /** Unload each model once its samples are done (for machines that cannot hold them all). */
+  lowMemory?: boolean;
+  /** Clock for the folder name. */
+  now?: () => Date;
+}
+
+export interface RunResult {
+  runDir: string;
+  summary: Summary;
+  rows: ResultRow[];
+  /** Samples found already finished in the folder. */
+  skipped: number;
+}
+
+interface Sample {
+  seqLen: number;
+  index: number;
+  seed: number;
+  program: string;
+  answer: ResultRow['answer'];
+  metadata: ResultRow['metadata'];
+  prompt: string;
+}
+
+/** Runs (or resumes, with `opts.runDir`) one experiment. */
+export async function runExperiment(config: ExperimentConfig, opts: RunOptions): Promise<RunResult> {
+  validateConfig(config);
+  const runDir = prepareRunDir(config, opts);
+  const template = getTemplate(config.template);
+  const generate = resolveGenerator(config.generator);
+  const parse = getParser(config.parser);
+  const batchSize = config.batchSize ?? 8;
+
+  const done = new Set(readResults(runDir, true).map(rowKey));
+  const total = config.models.length * config.lengths.length * config.samplesPerLength;
+  let finished = done.size;
+  const skipped = done.size;
+  const progress = (message: string) => opts.onProgress?.(finished, total, message);
+  progress(skipped ? `resuming: ${skipped} samples already done` : 'starting');
+
+  // Programs depend only on (length, sample), so they are made once and shared by all models.
+  const samples = config.lengths.flatMap((seqLen) =>
+    Array.from({ length: config.samplesPerLength }, (_, index): Sample => {
+      const seed = sampleSeed(config, index);
+      const g = generate(seqLen, new Rng(seed));
+      const variable = typeof g.metadata.variable === 'string' ? g.metadata.variable : undefined;
+      return { seqLen, index, seed, ...g, prompt: template.render(g.program, { variable }) };
+    }),
+  );
+
+  const writer = new ResultsWriter(runDir);
+  try {
+    for (const modelName of config.models) {
+      const pending = samples.filter((s) => !done.has(rowKey({ model: modelName, seqLen: s.seqLen, sample: s.index })));
+      if (pending.length === 0) continue;
+      opts.signal?.throwIfAborted();
+      progress(`loading ${modelName}`);
+      const model = await opts.pool.get(modelName);
+      for (let i = 0; i < pending.length; i += batchSize) {
+        opts.signal?.throwIfAborted();
+        const batch = pending.slice(i, i + batchSize);
+        const outputs = await model.generate(
+          batch.map((s) => s.prompt),
+          { maxNewTokens: config.maxNewTokens, ...(config.stop && { stop: config.stop }) },
+        );
+        if (outputs.length !== batch.length) {
+          throw new IntrospectError(`returned ${outputs.length} continuations for ${batch.length} prompts`, modelName);
+        }
+        batch.forEach((s, j) => {
+          const predicted = parse(outputs[j]);
+          writer.append({
+            experiment: config.name,
+            model: modelName,
+            seqLen: s.seqLen,
+            sample: s.index,
+            seed: s.seed,
+            program: s.program,
+            answer: s.answer,
+            predicted,
+            correct: predicted === s.answer,
+            raw: outputs[j],
+            hops: typeof s.metadata.hops === 'number' ? s.metadata.hops : null,
+            metadata: s.metadata,
+          });
+          finished++;
+        });
+        progress(`${modelName} len ${batch[batch.length - 1].seqLen}`);
+      }
+      if (opts.lowMemory) await opts.pool.unload(modelName);
+    }
+  } finally {
+    writer.close();
+  }
+
+  const rows = readResults(runDir);
+  const summary = summarize(rows, config.name);
+  writeJsonAtomic(join(runDir, SUMMARY_FILE), summary);
+  progress('done');
+  return { runDir, summary, rows, skipped };
+}
+
+/** Continues the run in `runDir` with the config it was started with. */
+export function resumeExperiment(runDir: string, opts: Omit<RunOptions, 'runDir'>): Promise<RunResult> {
+  return runExperiment(readRunConfig(runDir), { ...opts, runDir });
+}
+
+function prepareRunDir(config: ExperimentConfig, opts: RunOptions): string {
+  if (opts.runDir !== undefined) {
+    if (existsSync(join(opts.runDir, CONFIG_FILE))) {
+      const recorded = readRunConfig(opts.runDir);
+      if (canonicalJson(recorded) !== canonicalJson(config)) {
+        throw new IntrospectError('holds a run of a different config; resume it with its own config.json', opts.runDir);
+      }
+      return opts.runDir;
+    }
+    throw new IntrospectError('is not a run folder (no config.json)', opts.runDir);
+  }
+  const dir = createRunDir(opts.outDir ?? 'results', config.name, (opts.now ?? (() => new Date()))());
+  writeJsonAtomic(join(dir, CONFIG_FILE), config);
+  return dir;
+}
+
+/** JSON with object keys sorted, so equal configs compare equal whatever their key order. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
+  );
+}
+
+/** The experiments of a suite with the given models, each run in its own folder. */
+export async function runSuite(suite: Suite, models: string[], opts: Omit<RunOptions, 'runDir'>): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  for (const e of suite.experiments) results.push(await runExperiment({ ...e, models }, opts));
+  return results;
+}
