@@ -9,11 +9,12 @@ import { float32ArrayToFloat16 } from '../checkpoint/halfFloat';
 /** A tensor in the graph, by name. */
 export type Value = string;
 
-export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'bool';
+export type ElemType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'bool';
 
 const ELEM: Record<ElemType, onnx.TensorProto.DataType> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
   bool: onnx.TensorProto.DataType.BOOL,
@@ -40,7 +41,7 @@ export interface Initializer {
   name: Value;
   type: ElemType;
   dims: number[];
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 }
 
 /** Initializers at least this large go to the external weights file. */
@@ -52,6 +53,8 @@ export class GraphBuilder {
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
   readonly initializers: Initializer[] = [];
+  /** Names of the initializers made by `weight()` (model parameters, as opposed to constants). */
+  readonly weightNames = new Set<Value>();
   private readonly scopes: string[] = [];
   private readonly used = new Set<string>();
 
@@ -95,7 +98,9 @@ export class GraphBuilder {
 
   /** A weight in the compute dtype (converted from float32). */
   weight(base: string, dims: number[], data: Float32Array): Value {
-    return this.initializer(base, this.dtype, dims, data);
+    const name = this.initializer(base, this.dtype, dims, data);
+    this.weightNames.add(name);
+    return name;
   }
 
   initializer(base: string, type: ElemType, dims: number[], data: Initializer['data']): Value {
