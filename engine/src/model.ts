@@ -2,14 +2,14 @@
  * A loaded model: its spec, tokenizer and onnxruntime sessions, one per graph variant, built
  * lazily and cached on disk. Every run is a pure function of token ids, patches and knockouts.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType, Device, ModelInfo } from './api/types';
 import { canonicalWeights, type Family, specFromConfig } from './arch/families';
 import type { ModelSpec } from './arch/spec';
 import { buildTransformer, type GraphVariant, knockoutInput, patchMaskInput, patchValueInput } from './arch/transformer';
-import { loadCheckpointFolder } from './checkpoint/folder';
+import { loadCheckpointFolder, readJsonFile } from './checkpoint/folder';
 import { IntrospectError } from './errors';
 import { BLOCK_HOOK_KINDS, type BlockHookName, type HookName, parseHookName } from './hooks';
 import { GraphBuilder } from './onnx/builder';
@@ -76,18 +76,7 @@ export class LoadedModel {
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
     const configPath = join(dir, 'config.json');
-    let configText: string;
-    try {
-      configText = readFileSync(configPath, 'utf8');
-    } catch {
-      throw new IntrospectError('no config.json here: not a Hugging Face checkpoint folder', dir);
-    }
-    let config: Record<string, unknown>;
-    try {
-      config = JSON.parse(configText);
-    } catch (e) {
-      throw new IntrospectError(`invalid JSON (${(e as Error).message})`, configPath);
-    }
+    const config = readJsonFile(configPath) as Record<string, unknown>;
     const { family, spec } = specFromConfig(config, configPath);
     const tokenizer = await Tokenizer.fromDir(dir);
     const dtype = opts.dtype ?? 'float32';
@@ -107,7 +96,7 @@ export class LoadedModel {
       spec,
       family,
       tokenizer,
-      { configText, files },
+      { config, files },
       { device: opts.device ?? 'auto', dtype, cacheDir: opts.cacheDir ?? defaultCacheDir(), log: opts.log ?? (() => {}) },
       name,
     );
@@ -178,10 +167,12 @@ export class LoadedModel {
     const off = new ort.Tensor('bool', new Uint8Array(1), [1, 1]);
     const offHeads = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1]);
     const zero = new ort.Tensor('float32', new Float32Array(1), [1, 1, 1]);
+    // z is viewed per head inside the graph, so its idle value must hold one row of H × d_head.
+    const zeroZ = new ort.Tensor('float32', new Float32Array(nHeads * this.spec.dHead), [1, 1, nHeads * this.spec.dHead]);
     for (let l = 0; l < nLayers; l++) {
       for (const k of BLOCK_HOOK_KINDS) {
         feeds[patchMaskInput(l, k)] = k === 'attn.hook_z' ? offHeads : off;
-        feeds[patchValueInput(l, k)] = zero;
+        feeds[patchValueInput(l, k)] = k === 'attn.hook_z' ? zeroZ : zero;
       }
       feeds[knockoutInput(l)] = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1, 1]);
     }
