@@ -21,8 +21,11 @@ export interface SweepOptions {
   positions?: number[];
   /** Rows per forward pass. */
   batchSize?: number;
-  /** Token ids whose last-position logits are recorded for every cell. */
-  watch?: number[];
+  /**
+   * Token ids whose last-position logits are recorded for every cell, or a function choosing them
+   * from the clean and source runs' last-position logits (e.g. both runs' top-1 answers).
+   */
+  watch?: number[] | ((clean: Float32Array, source?: Float32Array) => number[]);
   /** Keep every cell's full last-position logits (small vocabularies only). */
   keepLogits?: boolean;
   signal?: AbortSignal;
@@ -37,6 +40,8 @@ export interface SweepResult {
   /** Last-position logits of the clean and source runs, [V] each. */
   cleanLogits: Float32Array;
   sourceLogits?: Float32Array;
+  /** The watched token ids. */
+  watch: number[];
   /** Per cell (row-major over axes): top-1 id, and logits of `watch` tokens [cells × watch]. */
   top1: Int32Array;
   watched: Float32Array;
@@ -86,7 +91,7 @@ export async function patchSweep(
   if (opts.hook !== 'knockout')
     for (const l of layers) values.set(l, sourceValue(ref.hooks.get(hookName(l, opts.hook))!, src, T));
 
-  const watch = opts.watch ?? [];
+  const watch = typeof opts.watch === 'function' ? opts.watch(cleanLogits, sourceLogits) : (opts.watch ?? []);
   const top1 = new Int32Array(cells.length);
   const watched = new Float32Array(cells.length * watch.length);
   const logits = opts.keepLogits ? new Float32Array(cells.length * V) : undefined;
@@ -107,9 +112,7 @@ export async function patchSweep(
     for (let r = 0; r < B; r++) {
       const row = d.subarray(r * V, (r + 1) * V);
       const c = start + r;
-      let best = 0;
-      for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
-      top1[c] = best;
+      top1[c] = argmax(row);
       for (let w = 0; w < watch.length; w++) watched[c * watch.length + w] = row[watch[w]];
       logits?.set(row, c * V);
     }
@@ -117,7 +120,7 @@ export async function patchSweep(
   }
   const axes: Axis[] = perHead ? ['layer', 'head', 'pos'] : ['layer', 'pos'];
   const shape = perHead ? [layers.length, nHeads, positions.length] : [layers.length, positions.length];
-  return { axes, shape, layers, positions, cleanLogits, sourceLogits, top1, watched, logits };
+  return { axes, shape, layers, positions, cleanLogits, sourceLogits, watch, top1, watched, logits };
 }
 
 /** The value patched in: the source row's activation, zeros, or the clean run's mean over positions. */
@@ -170,4 +173,10 @@ function knockoutMasks(batch: Cell[], T: number): Knockout[] {
     m[r * T * T + (T - 1) * T + c.pos] = 1;
   });
   return [...byLayer].map(([layer, mask]) => ({ layer, mask, shape: [B, 1, T, T] }));
+}
+
+export function argmax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
 }

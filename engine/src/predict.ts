@@ -5,6 +5,7 @@
 import type { Prediction, TopToken } from './api/types';
 import { IntrospectError } from './errors';
 import type { LoadedModel } from './model';
+import { argmax } from './patching';
 
 /**
  * The query the model is asked: the code, then `#x:` on its own line — the format of the variable
@@ -65,8 +66,7 @@ export async function generate(model: LoadedModel, prompts: string[], opts: Gene
     );
     active.forEach((i, r) => {
       const row = out.logits.data.subarray(r * V, (r + 1) * V);
-      let best = 0;
-      for (let j = 1; j < V; j++) if (row[j] > row[best]) best = j;
+      const best = argmax(row);
       if (eos.has(best)) {
         done[i] = true;
         return;

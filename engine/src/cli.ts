@@ -1,0 +1,195 @@
+/**
+ * `introspect` — every engine job, headless. Each subcommand parses its flags with node's
+ * parseArgs; user errors print one clear line and exit 1, with no stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Device, DType } from './api/types';
+import { writeJsonAtomic } from './atomicWrite';
+import { type TinyModelType, writeTinyCheckpoint } from './checkpoint/tiny';
+import { IntrospectError } from './errors';
+import { BLOCK_HOOK_KINDS, type BlockHookKind } from './hooks';
+import { LoadedModel } from './model';
+import { argmax, type PatchSource, patchSweep } from './patching';
+import { predictNext, variablePrompt } from './predict';
+import { progressBar } from './progress';
+
+const MODEL_FLAGS = {
+  model: { type: 'string' },
+  device: { type: 'string', default: 'auto' },
+  dtype: { type: 'string', default: 'float32' },
+} as const satisfies ParseArgsConfig['options'];
+
+interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  predict: {
+    summary: "the model's top next-token values for a variable after the code",
+    usage: 'introspect predict --model DIR --file prog.py --var x [--top 5] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--json]',
+    async run(argv) {
+      const { values: v } = parse(argv, { ...MODEL_FLAGS, file: { type: 'string' }, var: { type: 'string' }, top: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } });
+      const model = await loadModel(v);
+      const prompt = variablePrompt(readSource(required(v.file, '--file')), required(v.var, '--var'));
+      const p = await predictNext(model, prompt, positiveInt(v.top, '--top'));
+      if (v.json) console.log(JSON.stringify(p, null, 2));
+      else {
+        console.log(`${p.model} on ${model.info.device}, ${p.latencyMs.toFixed(1)} ms — ${v.var} is probably:`);
+        for (const t of p.top) console.log(`  ${JSON.stringify(t.text).padEnd(12)} ${(100 * t.prob).toFixed(2).padStart(6)}%`);
+      }
+      await model.dispose();
+    },
+  },
+  patch: {
+    summary: 'a layer × token activation-patching grid, as JSON',
+    usage:
+      'introspect patch --model DIR --file prog.py --var x (--cf cf.py | --source zero|mean) [--hook hook_resid_pre|attn.hook_z|hook_attn_out|hook_mlp_out|hook_resid_post|knockout] [--per-head] [--batch 64] [--out grid.json]',
+    async run(argv) {
+      const { values: v } = parse(argv, {
+        ...MODEL_FLAGS,
+        file: { type: 'string' },
+        var: { type: 'string' },
+        cf: { type: 'string' },
+        source: { type: 'string', default: 'counterfactual' },
+        hook: { type: 'string', default: 'hook_resid_pre' },
+        'per-head': { type: 'boolean', default: false },
+        batch: { type: 'string', default: '64' },
+        out: { type: 'string', default: 'patch_grid.json' },
+      });
+      const hook = v.hook as BlockHookKind | 'knockout';
+      if (hook !== 'knockout' && !BLOCK_HOOK_KINDS.includes(hook))
+        throw new IntrospectError(`unknown hook kind "${v.hook}" (${[...BLOCK_HOOK_KINDS, 'knockout'].join(', ')})`, '--hook');
+      const source = v.source as PatchSource;
+      if (!['counterfactual', 'zero', 'mean'].includes(source))
+        throw new IntrospectError(`unknown source "${v.source}" (counterfactual, zero, mean)`, '--source');
+      const variable = required(v.var, '--var');
+      const model = await loadModel(v);
+      const clean = model.tokenizer.encode(variablePrompt(readSource(required(v.file, '--file')), variable));
+      let cf: number[] | undefined;
+      if (source === 'counterfactual' && hook !== 'knockout')
+        cf = model.tokenizer.encodeIds(variablePrompt(readSource(required(v.cf, '--cf (or --source zero|mean)')), variable));
+      const bar = progressBar('patching');
+      const res = await patchSweep(
+        model,
+        clean.map((t) => t.id),
+        cf,
+        { hook, source, perHead: v['per-head'], batchSize: positiveInt(v.batch, '--batch'), onProgress: bar, watch: (c, s) => (s ? [argmax(c), argmax(s)] : [argmax(c)]) },
+      );
+      const cleanTop = argmax(res.cleanLogits);
+      const cfTop = res.sourceLogits ? argmax(res.sourceLogits) : undefined;
+      const grid = {
+        model: model.info,
+        hook,
+        source,
+        axes: res.axes,
+        shape: res.shape,
+        tokens: clean,
+        cleanTop1: { id: cleanTop, text: model.tokenizer.tokenText(cleanTop) },
+        cfTop1: cfTop === undefined ? undefined : { id: cfTop, text: model.tokenizer.tokenText(cfTop) },
+        /** Per cell, row-major over axes: the patched run's top-1 token id. */
+        top1: Array.from(res.top1),
+        /** Per cell: 1 where patching changed the top-1 token. */
+        changed: Array.from(res.top1, (t) => (t === cleanTop ? 0 : 1)),
+        /** Per cell: logit[cf top-1] − logit[clean top-1] of the patched run (with a counterfactual). */
+        logitDiff: cfTop === undefined ? undefined : Array.from(res.top1, (_, c) => res.watched[2 * c + 1] - res.watched[2 * c]),
+      };
+      writeJsonAtomic(v.out!, grid);
+      console.log(`wrote ${v.out} (${res.shape.join(' × ')} cells; ${grid.changed.filter(Boolean).length} change the top-1 token)`);
+      await model.dispose();
+    },
+  },
+  tiny: {
+    summary: 'write a random-init tiny checkpoint folder (for tests and trying things out)',
+    usage: 'introspect tiny --out DIR [--type llama|qwen2|qwen3|gpt2|gpt_neox] [--layers 2] [--d-model 64] [--heads 4] [--seed 0]',
+    async run(argv) {
+      const { values: v } = parse(argv, {
+        out: { type: 'string' },
+        type: { type: 'string', default: 'llama' },
+        layers: { type: 'string', default: '2' },
+        'd-model': { type: 'string', default: '64' },
+        heads: { type: 'string', default: '4' },
+        seed: { type: 'string', default: '0' },
+      });
+      const out = required(v.out, '--out');
+      await writeTinyCheckpoint(out, {
+        modelType: v.type as TinyModelType,
+        nLayers: positiveInt(v.layers, '--layers'),
+        dModel: positiveInt(v['d-model'], '--d-model'),
+        nHeads: positiveInt(v.heads, '--heads'),
+        seed: Number(v.seed),
+      });
+      console.log(`wrote ${out}`);
+    },
+  },
+};
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new IntrospectError((e as Error).message.replace(/^TypeError \[\w+\]: /, ''), 'arguments');
+  }
+}
+
+function required(v: string | undefined, flag: string): string {
+  if (!v) throw new IntrospectError('is required', flag);
+  return v;
+}
+
+function positiveInt(v: string | undefined, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new IntrospectError(`must be a positive integer, got "${v}"`, flag);
+  return n;
+}
+
+function readSource(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IntrospectError(`cannot read (${(e as NodeJS.ErrnoException).code ?? e})`, path);
+  }
+}
+
+function loadModel(v: { model?: string; device?: string; dtype?: string }): Promise<LoadedModel> {
+  return LoadedModel.load(required(v.model, '--model'), {
+    device: v.device as Device,
+    dtype: v.dtype as DType,
+    log: (m) => process.stderr.write(`[engine] ${m}\n`),
+  });
+}
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}\n      ${c.usage}`);
+  return `usage: introspect <command> [flags]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name ? 0 : 1;
+  }
+  const cmd = COMMANDS[name];
+  try {
+    if (!cmd) throw new IntrospectError(`unknown command "${name}" (${Object.keys(COMMANDS).join(', ')})`);
+    if (rest.includes('--help')) {
+      console.log(cmd.usage);
+      return 0;
+    }
+    await cmd.run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof IntrospectError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`internal error: ${(e as Error).message}\n`);
+    if (process.env.INTROSPECT_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) main(process.argv.slice(2)).then((code) => process.exit(code));
