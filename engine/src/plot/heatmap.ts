@@ -8,7 +8,7 @@ import { colormapColor, colormapPosition, luminance, valueColor, type ColorScale
 import { textWidth } from './font';
 import { displayLabel } from './label';
 import { svgToPng } from './rasterize';
-import { line, n, rect, svgDocument, text } from './svg';
+import { line, n, rect, svgDocument, text, type Box } from './svg';
 import { lengthIs, numbersOrNaN, positiveInt, range } from './validate';
 
 export interface HeatmapSpec {
@@ -33,13 +33,6 @@ export interface HeatmapSpec {
   annotate?: boolean;
   /** Device pixels per layout pixel; default 2, lowered so very wide figures stay under 8000 px. */
   scale?: number;
-}
-
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
 }
 
 /** Where everything goes, in layout pixels (multiply by `pixelScale` for PNG pixels). */

@@ -1,6 +1,14 @@
 /** Minimal SVG markup builders: every plot is an SVG string first, rasterized afterwards. */
 import { FONT_FAMILY } from './font';
 
+/** A rectangle in layout pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
 }

@@ -7,9 +7,13 @@ export function positiveInt(x: number, field: string): number {
 }
 
 export function lengthIs<T>(arr: readonly T[], n: number, field: string, what: string): readonly T[] {
-  if (!Array.isArray(arr)) throw new IntrospectError(`expected an array of ${what}`, field);
+  if (!Array.isArray(arr as unknown)) throw new IntrospectError(`expected an array of ${what}`, field);
   if (arr.length !== n) throw new IntrospectError(`expected ${what}, got ${arr.length} entries`, field);
   return arr;
+}
+
+export function nonEmpty<T>(arr: readonly T[], field: string, what: string): void {
+  if (!Array.isArray(arr as unknown) || arr.length === 0) throw new IntrospectError(`expected at least one ${what}`, field);
 }
 
 /** Finite numbers, or NaN where a value is missing (drawn as a gap); ±Infinity is refused. */
