@@ -1,0 +1,45 @@
+/** "Trace This Variable": a patching sweep for the variable under the cursor, shown as a heatmap. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { codeLanguage, codeThrough, identifierAt } from '../code/variables';
+import type { EngineClient } from '../engine/client';
+import { CancelledError } from '../engine/process';
+import type { HeatmapPanels } from '../heatmap/panel';
+import { runTrace } from '../heatmap/trace';
+import { CommandId } from './ids';
+
+export function register(context: vscode.ExtensionContext, engine: EngineClient, panels: HeatmapPanels): void {
+  context.subscriptions.push(vscode.commands.registerCommand(CommandId.TraceVariable, () => traceVariable(engine, panels)));
+}
+
+async function traceVariable(engine: EngineClient, panels: HeatmapPanels): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const lang = editor && codeLanguage(editor.document.languageId);
+  if (!editor || !lang) {
+    void vscode.window.showWarningMessage('Introspect: put the cursor on a variable in a Python or JavaScript/TypeScript file.');
+    return;
+  }
+  const pos = editor.selection.active;
+  const ident = identifierAt(editor.document.lineAt(pos.line).text, pos.character, lang);
+  if (!ident) {
+    void vscode.window.showWarningMessage('Introspect: the cursor is not on a variable.');
+    return;
+  }
+  if (!engine.model) {
+    void vscode.window.showWarningMessage('Introspect: no model is loaded. Run "Introspect: Choose Model" first.');
+    return;
+  }
+  const subject = {
+    code: codeThrough(editor.document.getText(), pos.line),
+    variable: ident.name,
+    line: pos.line + 1,
+    file: editor.document.uri.fsPath || path.basename(editor.document.fileName),
+    model: engine.model.name,
+    intervention: 'resid' as const,
+  };
+  try {
+    panels.show(subject, await runTrace(engine, subject));
+  } catch (err) {
+    if (!(err instanceof CancelledError)) void vscode.window.showErrorMessage(`Introspect: trace failed: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,55 @@
+/** The extension's settings (`introspect.*` in package.json), read in one place with their types. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Device, DType } from '../../engine/src/api/types';
+
+export const SECTION = 'introspect';
+
+export interface Settings {
+  /** Checkpoint folder of the model in use; empty until one is chosen. */
+  model: string;
+  /** More checkpoint folders to offer in the model picker and the experiment runner. */
+  modelFolders: string[];
+  /** Execution provider: `auto` picks the best one available. */
+  device: Device;
+  dtype: DType;
+  /** Programs per forward pass in benchmarks and studies. */
+  batchSize: number;
+  /** Where benchmark and study runs are written; empty = `results/` in the first workspace folder. */
+  resultsFolder: string;
+  /** How many candidate tokens hovers and decorations show. */
+  topK: number;
+  /** Run the code (in a time-limited subprocess, trusted workspaces only) to show the real value beside the prediction. */
+  predictedVsActual: boolean;
+  /** Milliseconds a hover waits before asking the engine (typing never waits on the engine). */
+  hoverDelayMs: number;
+  /** Seconds the predicted-vs-actual subprocess may run. */
+  actualTimeoutSec: number;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    model: c.get<string>('model', ''),
+    modelFolders: c.get<string[]>('modelFolders', []),
+    device: c.get<Device>('device', 'auto'),
+    dtype: c.get<DType>('dtype', 'float32'),
+    batchSize: c.get<number>('batchSize', 8),
+    resultsFolder: c.get<string>('resultsFolder', ''),
+    topK: c.get<number>('topK', 5),
+    predictedVsActual: c.get<boolean>('predictedVsActual', false),
+    hoverDelayMs: c.get<number>('hoverDelayMs', 150),
+    actualTimeoutSec: c.get<number>('actualTimeoutSec', 5),
+  };
+}
+
+/** The results folder with its default resolved. */
+export function resultsFolder(settings: Settings, context: vscode.ExtensionContext): string {
+  if (settings.resultsFolder) return settings.resultsFolder;
+  const ws = vscode.workspace.workspaceFolders?.[0];
+  return ws ? path.join(ws.uri.fsPath, 'results') : path.join(context.globalStorageUri.fsPath, 'results');
+}
+
+export async function updateSetting<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}
