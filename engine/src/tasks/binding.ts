@@ -34,6 +34,11 @@ export interface BindingOptions {
   queryFormat?: QueryFormat;
   /** Probability that a line assigns a digit rather than a variable (default 0.3, as the seed). */
   constantProb?: number;
+  /**
+   * Keep only programs the line-1/line-2 heuristic can ('reachable') or cannot ('unreachable')
+   * solve — the seed's causal analysis excluded heuristic-solvable programs. Default 'any'.
+   */
+  heuristic?: 'any' | 'reachable' | 'unreachable';
   /** Rejection sampling gives up (with an error) after this many programs (default 10000). */
   maxAttempts?: number;
 }
@@ -92,10 +97,11 @@ export function bindingProgram(
     const program = [...lines.map((l) => `${l.lhs} = ${l.rhs}`), opts.queryFormat === 'seed' ? `#${query}: ` : `#${query}:`].join('\n');
     const metadata = bindingMetadata(parseBindingProgram(program), opts.queryFormat);
     if (opts.distractorChains !== 'any' && metadata.distractorChains !== opts.distractorChains) continue;
+    if (opts.heuristic !== 'any' && metadata.heuristic.reachable !== (opts.heuristic === 'reachable')) continue;
     return { program, answer: Number(metadata.chain[metadata.chain.length - 1].rhs), metadata };
   }
   throw new IntrospectError(
-    `no program with ${target ?? 'any'} hops and ${opts.distractorChains} distractor chains in ${seqLen} lines after ${opts.maxAttempts} attempts`,
+    `no program with ${target ?? 'any'} hops, ${opts.distractorChains} distractor chains and heuristic ${opts.heuristic} in ${seqLen} lines after ${opts.maxAttempts} attempts`,
     'binding options',
   );
 }
@@ -135,10 +141,15 @@ function pickQuery(lines: Line[], rng: Rng, target: number | undefined, maxHops:
   return pool.length ? rng.choice(pool).lhs : undefined;
 }
 
+const OPTION_KEYS = ['hops', 'maxHops', 'distractorChains', 'queryFormat', 'constantProb', 'heuristic', 'maxAttempts'];
+
 function checkOptions(seqLen: number, o: BindingOptions): Required<BindingOptions> {
   const where = 'binding options';
   if (!Number.isInteger(seqLen) || seqLen < 1 || seqLen > LETTERS.length) {
     throw new IntrospectError(`seqLen must be 1..${LETTERS.length} (one fresh letter per line), got ${seqLen}`, where);
+  }
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.includes(key)) throw new IntrospectError(`unknown option "${key}" (known: ${OPTION_KEYS.join(', ')})`, where);
   }
   const maxHops = o.maxHops ?? 4;
   if (!Number.isInteger(maxHops) || maxHops < 1) throw new IntrospectError(`maxHops must be a positive integer, got ${maxHops}`, where);
@@ -157,8 +168,11 @@ function checkOptions(seqLen: number, o: BindingOptions): Required<BindingOption
   if (queryFormat !== 'paper' && queryFormat !== 'seed') throw new IntrospectError(`queryFormat must be 'paper' or 'seed'`, where);
   const constantProb = o.constantProb ?? 0.3;
   if (!(constantProb > 0 && constantProb <= 1)) throw new IntrospectError(`constantProb must be in (0, 1], got ${constantProb}`, where);
+  const heuristic = o.heuristic ?? 'any';
+  if (!['any', 'reachable', 'unreachable'].includes(heuristic)) throw new IntrospectError(`heuristic must be 'any', 'reachable' or 'unreachable'`, where);
   const maxAttempts = o.maxAttempts ?? 10000;
-  return { hops, maxHops, distractorChains, queryFormat, constantProb, maxAttempts };
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new IntrospectError(`maxAttempts must be a positive integer`, where);
+  return { hops, maxHops, distractorChains, queryFormat, constantProb, heuristic, maxAttempts };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,12 @@
 import { IntrospectError, nearest } from '../errors';
 import type { Answer } from './types';
 
-export type Parser = (text: string) => Answer | null;
+export interface ParseContext {
+  /** The variable the question asks about (a binding query), when known. */
+  variable?: string;
+}
+
+export type Parser = (text: string, context?: ParseContext) => Answer | null;
 
 /** Drops reasoning blocks and markdown emphasis; keeps the text the answer is in. */
 export function cleanResponse(text: string): string {
@@ -88,14 +93,17 @@ export function parseBoolean(text: string): boolean | null {
 
 /**
  * The value a model gives for a binding query (`#q:` → "7"). Binding prompts end right before the
- * answer, so a leading integer is the answer; a model that instead continues the program
- * ("\nb = 3\n…") has given none, so unlike parseInteger this does not fall back to later numbers.
+ * answer, so a leading integer is the answer, as is "q = 7" for the queried q. A model that instead
+ * continues the program ("\nb = 3\n…") has given none, so unlike parseInteger this does not fall
+ * back to later numbers.
  */
-export function parseBindingAnswer(text: string): number | null {
+export function parseBindingAnswer(text: string, context: ParseContext = {}): number | null {
   const t = cleanResponse(text);
   const marked = markedInt(t);
   if (marked !== null) return marked;
-  const lead = new RegExp(String.raw`^(?:[A-Za-z_]\w*\s*(?:=|:|is)\s*)?` + INT + String.raw`\b`).exec(t);
+  const named = /^([A-Za-z_]\w*)\s*(?:=|:|is)\s*/.exec(t);
+  const rest = named && (context.variable === undefined || named[1] === context.variable) ? t.slice(named[0].length) : t;
+  const lead = new RegExp('^' + INT + String.raw`\b`).exec(rest);
   return lead ? toInt(lead[1]) : null;
 }
 

@@ -98,13 +98,14 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
         const batch = pending.slice(i, i + batchSize);
         const outputs = await model.generate(
           batch.map((s) => s.prompt),
-          { maxNewTokens: config.maxNewTokens, ...(config.stop && { stop: config.stop }) },
+          { maxNewTokens: config.maxNewTokens, ...(config.stop && { stop: config.stop }), ...(opts.signal && { signal: opts.signal }) },
         );
         if (outputs.length !== batch.length) {
           throw new IntrospectError(`returned ${outputs.length} continuations for ${batch.length} prompts`, modelName);
         }
         batch.forEach((s, j) => {
-          const predicted = parse(outputs[j]);
+          const variable = s.metadata.queryVariable ?? s.metadata.variable;
+          const predicted = parse(outputs[j], typeof variable === 'string' ? { variable } : {});
           writer.append({
             experiment: config.name,
             model: modelName,

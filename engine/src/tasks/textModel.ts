@@ -6,6 +6,8 @@ export interface GenerateOptions {
   maxNewTokens: number;
   /** Generation of a prompt stops once its continuation contains one of these strings. */
   stop?: string[];
+  /** Cancels generation between tokens. */
+  signal?: AbortSignal;
 }
 
 export interface TextModel {
