@@ -53,7 +53,7 @@ export function isAssigned(code: string, name: string, lang: CodeLanguage): bool
       : [
           String.raw`(?:^|[^\w$.])${n}${ASSIGN_OP}`,
           String.raw`\b(?:const|let|var)\s+(?:[^=;]*[\s,{[])?${n}\b`,
-          String.raw`\bfunction\b[^(]*\([^)]*(?:^|[^\w$])${n}\b`,
+          String.raw`\bfunction\b[^(]*\((?:[^)]*[^\w$])?${n}\b`,
           String.raw`\bfor\s*\(\s*(?:const|let|var)\s+${n}\b`,
         ];
   return patterns.some((p) => new RegExp(p, 'm').test(code));

@@ -1,0 +1,40 @@
+/** The sample workspace the real-VS-Code tests open: a binding program, a tiny real model, settings. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
+
+/** A variable-binding program of the kind the engine's tasks generate; `e` ends a chain a → b → d → e. */
+export const SAMPLE_PY = ['a = 5', 'b = a', 'c = 9', 'd = b', 'e = d', ''].join('\n');
+export const SAMPLE_JS = ['const a = 5;', 'let b = a;', 'let c = b + 2;', ''].join('\n');
+
+export interface SampleWorkspace {
+  dir: string;
+  modelDir: string;
+  resultsDir: string;
+}
+
+export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
+  const dir = join(root, 'workspace');
+  const modelDir = join(root, 'models', 'tiny-llama');
+  const resultsDir = join(root, 'results');
+  mkdirSync(join(dir, '.vscode'), { recursive: true });
+  mkdirSync(resultsDir, { recursive: true });
+  await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 2, dModel: 32, nHeads: 4, seed: 7 });
+  writeFileSync(join(dir, 'sample.py'), SAMPLE_PY);
+  writeFileSync(join(dir, 'sample.js'), SAMPLE_JS);
+  writeFileSync(
+    join(dir, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'introspect.model': modelDir,
+        'introspect.device': 'cpu',
+        'introspect.predictedVsActual': true,
+        'introspect.resultsFolder': resultsDir,
+        'introspect.hoverDelayMs': 0,
+      },
+      null,
+      1,
+    ),
+  );
+  return { dir, modelDir, resultsDir };
+}
