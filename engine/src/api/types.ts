@@ -81,5 +81,32 @@ export interface PatchGrid {
     success: number[];
     /** Top-1 token id of each patched run. */
     top1: number[];
+    /** 1 where the patched top-1 differs from the clean run's top-1 (the seed's "success"; for knockouts). */
+    changed?: number[];
+    /** The seed's metric: logit_patched[cf] − logit_clean[cf], divided by the grid's largest |value|. */
+    seedLogit?: number[];
   };
+  /** Layer of each `layer` index (absent: 0, 1, 2, ...). */
+  layers?: number[];
+  /** Token position of each `pos` index (absent: every token in order, as `tokens`). */
+  positions?: number[];
+  /** Head of each `head` index (absent: 0, 1, 2, ...). */
+  heads?: number[];
+  /** The clean prompt (code + query line) and the counterfactual one, whose tokens line up. */
+  prompt?: string;
+  cfPrompt?: string;
+  /** Labelled token positions: chain right-hand sides by referential depth, query variable, final token. */
+  targets?: TraceTarget[];
+}
+
+/** A token position a trace labels (seed naming: "Ref Depth 1 RHS" is the root literal). */
+export interface TraceTarget {
+  label: string;
+  kind: 'rhs' | 'query' | 'final';
+  /** Referential depth of the chain link, for `rhs` targets. */
+  depth?: number;
+  /** 0-based line of the prompt. */
+  line?: number;
+  /** Token position. */
+  pos: number;
 }
