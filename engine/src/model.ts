@@ -6,6 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType, Device, ModelInfo } from './api/types';
+import type { CanonicalWeights } from './arch/canonical';
 import { canonicalWeights, type Family, specFromConfig } from './arch/families';
 import type { ModelSpec } from './arch/spec';
 import { buildTransformer, type GraphVariant, knockoutInput, patchMaskInput, patchValueInput } from './arch/transformer';
@@ -16,6 +17,9 @@ import { GraphBuilder } from './onnx/builder';
 import { cachedGraph, defaultCacheDir, graphKey, WEIGHTS_FILE } from './runtime/graphCache';
 import { createSession, type Log, type ResolvedDevice } from './runtime/providers';
 import { Tokenizer } from './tokenizer';
+
+/** Adds one graph's nodes to a builder, given the model's spec and weights. */
+export type GraphBuild = (b: GraphBuilder, spec: ModelSpec, weights: CanonicalWeights) => void;
 
 export interface LoadOptions {
   device?: Device;
@@ -63,6 +67,7 @@ export interface ForwardResult {
 export class LoadedModel {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private resolvedDevice?: ResolvedDevice;
+  private weights?: Promise<CanonicalWeights>;
 
   private constructor(
     readonly dir: string,
@@ -210,30 +215,47 @@ export class LoadedModel {
   }
 
   private session(variant: GraphVariant): Promise<ort.InferenceSession> {
-    const key = graphKey({ identity: this.identity, dtype: this.opts.dtype, variant });
-    let s = this.sessions.get(key);
+    return this.graphSession({ graph: 'transformer', variant }, (b, s, w) => buildTransformer(b, s, w, variant));
+  }
+
+  /**
+   * The session of a graph built by `build`, identified by `key` (plus this model's weights and
+   * dtype): from memory, else from the on-disk graph cache, else built now. Weights are read at
+   * most once for graphs requested together (e.g. every layer of a layered runner).
+   */
+  graphSession(key: unknown, build: GraphBuild): Promise<ort.InferenceSession> {
+    const hash = graphKey({ identity: this.identity, dtype: this.opts.dtype, key });
+    let s = this.sessions.get(hash);
     if (!s) {
-      s = this.createSession(key, variant);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
+      s = this.createSession(hash, build);
+      this.sessions.set(hash, s);
+      s.catch(() => this.sessions.delete(hash));
     }
     return s;
   }
 
-  private async createSession(key: string, variant: GraphVariant): Promise<ort.InferenceSession> {
-    const path = await cachedGraph(this.opts.cacheDir, key, async () => {
+  private async createSession(hash: string, build: GraphBuild): Promise<ort.InferenceSession> {
+    const path = await cachedGraph(this.opts.cacheDir, hash, async () => {
       const t0 = Date.now();
-      const { weights } = await loadCheckpointFolder(this.dir);
-      const canon = canonicalWeights(this.family, this.spec, weights, this.dir);
       const b = new GraphBuilder(this.opts.dtype);
-      buildTransformer(b, this.spec, canon, variant);
+      build(b, this.spec, await this.canonical());
       const graph = b.serialize(WEIGHTS_FILE);
-      this.opts.log(`built graph ${key} (${b.nodes.length} nodes) in ${Date.now() - t0} ms`);
+      this.opts.log(`built graph ${hash} (${b.nodes.length} nodes) in ${Date.now() - t0} ms`);
       return graph;
     });
     const { session, device } = await createSession(path, this.opts.device, this.opts.log);
     this.resolvedDevice = device;
     return session;
+  }
+
+  /** Canonical weights, read on demand and kept only briefly: graphs requested together share one read. */
+  private canonical(): Promise<CanonicalWeights> {
+    if (!this.weights) {
+      this.weights = loadCheckpointFolder(this.dir).then(({ weights }) => canonicalWeights(this.family, this.spec, weights, this.dir));
+      this.weights.catch(() => (this.weights = undefined));
+      setTimeout(() => (this.weights = undefined), 10_000).unref();
+    }
+    return this.weights;
   }
 
   async dispose(): Promise<void> {

@@ -7,6 +7,7 @@
 import type { Axis } from './api/types';
 import { IntrospectError } from './errors';
 import { type BlockHookKind, hookName, type HookName } from './hooks';
+import { incrementalSweep } from './incrementalSweep';
 import type { Activation, HookPatch, Knockout, LoadedModel } from './model';
 
 export type PatchSource = 'counterfactual' | 'zero' | 'mean';
@@ -28,6 +29,12 @@ export interface SweepOptions {
   watch?: number[] | ((clean: Float32Array, source?: Float32Array) => number[]);
   /** Keep every cell's full last-position logits (small vocabularies only). */
   keepLogits?: boolean;
+  /**
+   * `incremental` (default) skips the work a patch cannot change: layers below the patched one start
+   * from the clean run's cached residual, positions before it reuse the clean run's keys and values.
+   * `full` runs the whole model for every cell (the baseline).
+   */
+  method?: 'incremental' | 'full';
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -49,7 +56,7 @@ export interface SweepResult {
   logits?: Float32Array;
 }
 
-interface Cell {
+export interface Cell {
   layer: number;
   pos: number;
   head?: number;
@@ -80,47 +87,90 @@ export async function patchSweep(
     if (perHead) for (let head = 0; head < nHeads; head++) for (const pos of positions) cells.push({ layer, head, pos });
     else for (const pos of positions) cells.push({ layer, pos });
 
-  // Reference runs: clean and source together, caching the patched hook at every layer used.
-  const hooks: HookName[] = opts.hook === 'knockout' ? [] : layers.map((l) => hookName(l, opts.hook as BlockHookKind));
-  const refRows = source && source.length === T ? [clean, source] : [clean];
-  const ref = await model.forward(refRows, { hooks, logits: 'last' });
   const V = model.spec.vocabSize;
-  const cleanLogits = ref.logits.data.slice(0, V);
-  const sourceLogits = refRows.length > 1 ? ref.logits.data.slice(V, 2 * V) : undefined;
-  const values = new Map<number, Activation>();
-  if (opts.hook !== 'knockout')
-    for (const l of layers) values.set(l, sourceValue(ref.hooks.get(hookName(l, opts.hook))!, src, T));
-
-  const watch = typeof opts.watch === 'function' ? opts.watch(cleanLogits, sourceLogits) : (opts.watch ?? []);
+  let cleanLogits = new Float32Array(V);
+  let sourceLogits: Float32Array | undefined;
+  let watch: number[] = [];
+  let watched = new Float32Array(0);
   const top1 = new Int32Array(cells.length);
-  const watched = new Float32Array(cells.length * watch.length);
   const logits = opts.keepLogits ? new Float32Array(cells.length * V) : undefined;
-  const batchSize = Math.max(1, opts.batchSize ?? 64);
-  for (let start = 0; start < cells.length; start += batchSize) {
-    if (opts.signal?.aborted) throw new IntrospectError('cancelled');
-    const batch = cells.slice(start, start + batchSize);
-    const B = batch.length;
+  const plan: SweepPlan = {
+    model,
+    clean,
+    source: src === 'counterfactual' || (source && source.length === T) ? source : undefined,
+    hook: opts.hook,
+    src,
+    perHead,
+    cells,
+    batchSize: Math.max(1, opts.batchSize ?? 64),
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    reference(c, s) {
+      cleanLogits = c.slice();
+      sourceLogits = s?.slice();
+      watch = typeof opts.watch === 'function' ? opts.watch(cleanLogits, sourceLogits) : (opts.watch ?? []);
+      watched = new Float32Array(cells.length * watch.length);
+    },
+    record(c, row) {
+      top1[c] = argmax(row);
+      for (let w = 0; w < watch.length; w++) watched[c * watch.length + w] = row[watch[w]];
+      logits?.set(row, c * V);
+    },
+  };
+  await ((opts.method ?? 'incremental') === 'incremental' ? incrementalSweep(plan) : fullSweep(plan));
+  const axes: Axis[] = perHead ? ['layer', 'head', 'pos'] : ['layer', 'pos'];
+  const shape = perHead ? [layers.length, nHeads, positions.length] : [layers.length, positions.length];
+  return { axes, shape, layers, positions, cleanLogits, sourceLogits, watch, top1, watched, logits };
+}
+
+/** What a sweep strategy gets: the cells to run, and where to report the reference and each cell's logits. */
+export interface SweepPlan {
+  model: LoadedModel;
+  clean: number[];
+  source?: number[];
+  hook: BlockHookKind | 'knockout';
+  src: PatchSource;
+  perHead: boolean;
+  cells: Cell[];
+  batchSize: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Last-position logits of the unpatched clean (and source) run. */
+  reference(clean: Float32Array, source?: Float32Array): void;
+  /** Last-position logits [V] of cell `c`'s patched run. */
+  record(c: number, logits: Float32Array): void;
+}
+
+/**
+ * Every cell a full forward pass of the whole model, batched — the brute-force baseline, and the
+ * reference the incremental strategy is tested against.
+ */
+async function fullSweep(p: SweepPlan): Promise<void> {
+  const { model, clean, cells, hook } = p;
+  const T = clean.length;
+  const V = model.spec.vocabSize;
+  const layers = [...new Set(cells.map((c) => c.layer))];
+  // Reference runs: clean and source together, caching the patched hook at every layer used.
+  const hooks: HookName[] = hook === 'knockout' ? [] : layers.map((l) => hookName(l, hook));
+  const ref = await model.forward(p.source ? [clean, p.source] : [clean], { hooks, logits: 'last' });
+  p.reference(ref.logits.data.subarray(0, V), p.source ? ref.logits.data.subarray(V, 2 * V) : undefined);
+  const values = new Map<number, Activation>();
+  if (hook !== 'knockout') for (const l of layers) values.set(l, sourceValue(ref.hooks.get(hookName(l, hook))!, p.src, T));
+
+  for (let start = 0; start < cells.length; start += p.batchSize) {
+    if (p.signal?.aborted) throw new IntrospectError('cancelled');
+    const batch = cells.slice(start, start + p.batchSize);
     const run =
-      opts.hook === 'knockout'
+      hook === 'knockout'
         ? { knockouts: knockoutMasks(batch, T) }
-        : { patches: patchMasks(batch, T, nHeads, opts.hook, perHead, values) };
+        : { patches: patchMasks(batch, T, model.spec.nHeads, hook, p.perHead, values) };
     const out = await model.forward(
       batch.map(() => clean),
       { logits: 'last', ...run },
     );
-    const d = out.logits.data;
-    for (let r = 0; r < B; r++) {
-      const row = d.subarray(r * V, (r + 1) * V);
-      const c = start + r;
-      top1[c] = argmax(row);
-      for (let w = 0; w < watch.length; w++) watched[c * watch.length + w] = row[watch[w]];
-      logits?.set(row, c * V);
-    }
-    opts.onProgress?.(Math.min(start + B, cells.length), cells.length);
+    batch.forEach((_, r) => p.record(start + r, out.logits.data.subarray(r * V, (r + 1) * V)));
+    p.onProgress?.(Math.min(start + batch.length, cells.length), cells.length);
   }
-  const axes: Axis[] = perHead ? ['layer', 'head', 'pos'] : ['layer', 'pos'];
-  const shape = perHead ? [layers.length, nHeads, positions.length] : [layers.length, positions.length];
-  return { axes, shape, layers, positions, cleanLogits, sourceLogits, watch, top1, watched, logits };
 }
 
 /** The value patched in: the source row's activation, zeros, or the clean run's mean over positions. */

@@ -8,7 +8,7 @@
  */
 import { type BlockHookKind, hookName, isPerHead } from '../hooks';
 import { type GraphBuilder, type Value } from '../onnx/builder';
-import type { CanonicalWeights, Linear, Norm } from './canonical';
+import type { CanonicalWeights, LayerWeights, Linear, Norm } from './canonical';
 import type { ModelSpec } from './spec';
 
 export interface GraphVariant {
@@ -34,59 +34,88 @@ export function buildTransformer(b: GraphBuilder, s: ModelSpec, w: CanonicalWeig
 
   // Positions count real tokens only, so left padding does not shift them.
   const positions = b.op('Max', [b.sub(b.op('CumSum', [mask, b.constInt64([1], [])]), b.constInt64([1], [])), b.constInt64([0], [])]);
+  let x = embed(b, s, w, ids, positions);
+  const ctx: BlockContext = { rope: s.rope ? ropeTables(b, s, positions) : undefined, allowed: attentionAllowed(b, mask, mask) };
+  for (let l = 0; l < s.nLayers; l++) x = buildBlock(b, s, w.layers[l], l, x, ctx, v).out;
+  const logits = unembed(b, s, w, x, v.logits);
+  b.output(toF32(b, logits), 'logits', 'float32', v.logits === 'last' ? ['batch', s.vocabSize] : ['batch', 'seq', s.vocabSize]);
+}
 
-  let x = b.gather(b.weight('embed', [s.vocabSize, s.dModel], w.embed), ids, 0, 'embed');
-  if (w.pos) x = b.add(x, b.gather(b.weight('pos_embed', [s.maxPositions, s.dModel], w.pos), positions), 'embed_pos');
+/** Token (and learned position) embeddings. */
+export function embed(b: GraphBuilder, s: ModelSpec, w: CanonicalWeights, ids: Value, positions: Value): Value {
+  const x = b.gather(b.weight('embed', [s.vocabSize, s.dModel], w.embed), ids, 0, 'embed');
+  return w.pos ? b.add(x, b.gather(b.weight('pos_embed', [s.maxPositions, s.dModel], w.pos), positions), 'embed_pos') : x;
+}
 
-  const rope = s.rope ? ropeTables(b, s, positions) : undefined;
-  const allowed = attentionAllowed(b, mask);
-
-  for (let l = 0; l < s.nLayers; l++) {
-    const lw = w.layers[l];
-    x = b.scope(`blocks.${l}`, () => {
-      const hook = (val: Value, kind: BlockHookKind) => hookPoint(b, s, v, l, kind, val);
-      const resid = hook(x, 'hook_resid_pre');
-      const attnIn = norm(b, s, resid, lw.ln1, 'ln1');
-      const z = b.scope('attn', () => {
-        const q = heads(b, linear(b, attnIn, lw.q, 'q'), s.nHeads, s.dHead);
-        const k = heads(b, linear(b, attnIn, lw.k, 'k'), s.nKvHeads, s.dHead);
-        const val = heads(b, linear(b, attnIn, lw.v, 'v'), s.nKvHeads, s.dHead);
-        const qn = lw.qNorm ? rmsNorm(b, q, lw.qNorm, s.normEps, 'q_norm') : q;
-        const kn = lw.kNorm ? rmsNorm(b, k, lw.kNorm, s.normEps, 'k_norm') : k;
-        const qr = rope ? applyRope(b, qn, rope, s) : qn;
-        const kr = rope ? applyRope(b, kn, rope, s) : kn;
-        let allow = allowed;
-        if (v.knockout) {
-          const ko = b.input(knockoutInput(l), 'bool', [`ko_b${l}`, `ko_h${l}`, `ko_q${l}`, `ko_k${l}`]);
-          allow = b.op('And', [allowed, b.op('Not', [ko])], {}, 'allowed');
-        }
-        const zHeads = attention(b, s, qr, kr, val, allow); // [B,T,H,dh]
-        return hook(zHeads, 'attn.hook_z');
-      });
-      const attnOut = hook(linear(b, z, lw.o, 'attn.o'), 'hook_attn_out');
-      let mid: Value;
-      let mlpIn: Value;
-      if (s.parallelResidual) {
-        mid = resid;
-        mlpIn = norm(b, s, resid, lw.ln2, 'ln2');
-      } else {
-        mid = b.add(resid, attnOut, 'resid_mid');
-        mlpIn = norm(b, s, mid, lw.ln2, 'ln2');
-      }
-      const mlpOut = hook(b.scope('mlp', () => mlp(b, s, mlpIn, lw)), 'hook_mlp_out');
-      const post = s.parallelResidual ? b.add(b.add(resid, attnOut), mlpOut, 'resid_post') : b.add(mid, mlpOut, 'resid_post');
-      return hook(post, 'hook_resid_post');
-    });
-  }
-
+/** Final norm and unembedding of x [B,T,D], at every position or the last one. */
+export function unembed(b: GraphBuilder, s: ModelSpec, w: CanonicalWeights, x: Value, at: 'all' | 'last'): Value {
   let h = norm(b, s, x, w.finalNorm, 'ln_final');
-  if (v.logits === 'last') {
-    const t = b.gather(b.op('Shape', [ids]), b.constInt64([1], []), 0, 'seq_len');
+  if (at === 'last') {
+    const t = b.gather(b.op('Shape', [x]), b.constInt64([1], []), 0, 'seq_len');
     h = b.gather(h, b.sub(t, b.constInt64([1], [])), 1, 'last');
   }
-  const logits = linear(b, h, w.unembed, 'unembed');
-  const shape = v.logits === 'last' ? ['batch', s.vocabSize] : ['batch', 'seq', s.vocabSize];
-  b.output(toF32(b, logits), 'logits', 'float32', shape);
+  return linear(b, h, w.unembed, 'unembed');
+}
+
+/** What every block of one graph shares: rotary tables and which (query, key) pairs may attend. */
+export interface BlockContext {
+  rope?: RopeTables;
+  /** [B|1, 1, Tq, Tk] bool. */
+  allowed: Value;
+  /** Keys and values of earlier positions, [B|1, Hkv, P, dh] each, prepended to this block's own. */
+  past?: { k: Value; v: Value };
+}
+
+/**
+ * One transformer block with its hook points. Returns the block output and the keys and values
+ * attended to ([B, Hkv, P+T, dh], after rotary: the cached prefix, then this block's own).
+ */
+export function buildBlock(
+  b: GraphBuilder,
+  s: ModelSpec,
+  lw: LayerWeights,
+  l: number,
+  x: Value,
+  ctx: BlockContext,
+  v: GraphVariant,
+): { out: Value; k: Value; v: Value } {
+  return b.scope(`blocks.${l}`, () => {
+    const hook = (val: Value, kind: BlockHookKind) => hookPoint(b, s, v, l, kind, val);
+    const resid = hook(x, 'hook_resid_pre');
+    const attnIn = norm(b, s, resid, lw.ln1, 'ln1');
+    let kOut = '';
+    let vOut = '';
+    const z = b.scope('attn', () => {
+      const q = heads(b, linear(b, attnIn, lw.q, 'q'), s.nHeads, s.dHead);
+      const k = heads(b, linear(b, attnIn, lw.k, 'k'), s.nKvHeads, s.dHead);
+      const val = heads(b, linear(b, attnIn, lw.v, 'v'), s.nKvHeads, s.dHead);
+      const qn = lw.qNorm ? rmsNorm(b, q, lw.qNorm, s.normEps, 'q_norm') : q;
+      const kn = lw.kNorm ? rmsNorm(b, k, lw.kNorm, s.normEps, 'k_norm') : k;
+      const qr = ctx.rope ? applyRope(b, qn, ctx.rope, s) : qn;
+      const kr = ctx.rope ? applyRope(b, kn, ctx.rope, s) : kn;
+      const kNew = b.transpose(kr, [0, 2, 1, 3], 'k_cache'); // [B,Hkv,T,dh]
+      const vNew = b.transpose(val, [0, 2, 1, 3], 'v_cache');
+      kOut = ctx.past ? b.concat([batchLike(b, ctx.past.k, x), kNew], 2, 'k_all') : kNew;
+      vOut = ctx.past ? b.concat([batchLike(b, ctx.past.v, x), vNew], 2, 'v_all') : vNew;
+      let allow = ctx.allowed;
+      if (v.knockout) {
+        const ko = b.input(knockoutInput(l), 'bool', [`ko_b${l}`, `ko_h${l}`, `ko_q${l}`, `ko_k${l}`]);
+        allow = b.op('And', [allow, b.op('Not', [ko])], {}, 'allowed');
+      }
+      return hook(attention(b, s, qr, kOut, vOut, allow), 'attn.hook_z');
+    });
+    const attnOut = hook(linear(b, z, lw.o, 'attn.o'), 'hook_attn_out');
+    const mid = s.parallelResidual ? resid : b.add(resid, attnOut, 'resid_mid');
+    const mlpOut = hook(b.scope('mlp', () => mlp(b, s, norm(b, s, mid, lw.ln2, 'ln2'), lw)), 'hook_mlp_out');
+    const post = s.parallelResidual ? b.add(b.add(resid, attnOut), mlpOut, 'resid_post') : b.add(mid, mlpOut, 'resid_post');
+    return { out: hook(post, 'hook_resid_post'), k: kOut, v: vOut };
+  });
+}
+
+/** `t` ([1|B, ...]) expanded to the batch size of `like` ([B, ...]); Concat does not broadcast. */
+function batchLike(b: GraphBuilder, t: Value, like: Value): Value {
+  const batch = b.op('Slice', [b.op('Shape', [like]), b.constInt64([0]), b.constInt64([1])]);
+  return b.op('Expand', [t, b.concat([batch, b.constInt64([1, 1, 1])], 0)]);
 }
 
 /** Applies the patch (if this hook kind is patchable) and exposes the hook (if asked). */
@@ -107,8 +136,8 @@ function hookPoint(b: GraphBuilder, s: ModelSpec, v: GraphVariant, layer: number
   return out;
 }
 
-const toF32 = (b: GraphBuilder, x: Value) => (b.dtype === 'float32' ? x : b.cast(x, 'float32'));
-const fromF32 = (b: GraphBuilder, x: Value) => (b.dtype === 'float32' ? x : b.cast(x, 'float16'));
+export const toF32 = (b: GraphBuilder, x: Value) => (b.dtype === 'float32' ? x : b.cast(x, 'float32'));
+export const fromF32 = (b: GraphBuilder, x: Value) => (b.dtype === 'float32' ? x : b.cast(x, 'float16'));
 
 function linear(b: GraphBuilder, x: Value, l: Linear, name: string): Value {
   const y = b.matmul(x, b.weight(`${name}.weight`, [l.inDim, l.outDim], l.w), name);
@@ -137,12 +166,12 @@ function rmsNorm(b: GraphBuilder, x: Value, weight: Float32Array, eps: number, n
   });
 }
 
-interface RopeTables {
+export interface RopeTables {
   cos: Value; // [B,T,1,r]
   sin: Value;
 }
 
-function ropeTables(b: GraphBuilder, s: ModelSpec, positions: Value): RopeTables {
+export function ropeTables(b: GraphBuilder, s: ModelSpec, positions: Value): RopeTables {
   return b.scope('rope', () => {
     const r = s.rope!.rotaryDim;
     const inv = Array.from({ length: r / 2 }, (_, i) => 1 / Math.pow(s.rope!.theta, (2 * i) / r));
@@ -164,28 +193,34 @@ function applyRope(b: GraphBuilder, x: Value, t: RopeTables, s: ModelSpec): Valu
   return r === s.dHead ? out : b.concat([out, b.slice(x, 3, r, s.dHead)], 3);
 }
 
-/** [B,1,T,T] bool: query i may attend key j (causal and j not padding). */
-function attentionAllowed(b: GraphBuilder, mask: Value): Value {
+/**
+ * [B,1,Tq,Tk] bool: query i may attend key j. Queries are the last Tq of the Tk keys (a KV prefix
+ * of Tk − Tq positions comes first); attention is causal, and keys where `keyMask` is 0 (padding) are off.
+ */
+export function attentionAllowed(b: GraphBuilder, queries: Value, keyMask: Value): Value {
   return b.scope('mask', () => {
-    const t = b.gather(b.op('Shape', [mask]), b.constInt64([1], []), 0, 'seq_len');
-    const r = b.op('Range', [b.constInt64([0], []), t, b.constInt64([1], [])]);
-    const causal = b.op('LessOrEqual', [b.unsqueeze(r, [0]), b.unsqueeze(r, [1])]); // [T,T]: key <= query
-    const keys = b.unsqueeze(b.cast(mask, 'bool'), [1, 2]); // [B,1,1,T]
+    const len = (t: Value) => b.gather(b.op('Shape', [t]), b.constInt64([1], []), 0, 'len');
+    const tq = len(queries);
+    const tk = len(keyMask);
+    const one = b.constInt64([1], []);
+    const qIdx = b.add(b.op('Range', [b.constInt64([0], []), tq, one]), b.sub(tk, tq)); // absolute query positions
+    const kIdx = b.op('Range', [b.constInt64([0], []), tk, one]);
+    const causal = b.op('LessOrEqual', [b.unsqueeze(kIdx, [0]), b.unsqueeze(qIdx, [1])]); // [Tq,Tk]
+    const keys = b.unsqueeze(b.cast(keyMask, 'bool'), [1, 2]); // [B,1,1,Tk]
     return b.op('And', [causal, keys], {}, 'allowed');
   });
 }
 
-/** Scaled dot-product attention with grouped KV heads. q: [B,T,H,dh], k/v: [B,T,Hkv,dh] → [B,T,H,dh]. */
+/** Scaled dot-product attention with grouped KV heads. q: [B,T,H,dh], k/v: [B,Hkv,Tk,dh] → [B,T,H,dh]. */
 function attention(b: GraphBuilder, s: ModelSpec, q: Value, k: Value, v: Value, allowed: Value): Value {
   const g = s.nHeads / s.nKvHeads;
-  const expand = (x: Value) => {
-    const t = b.transpose(x, [0, 2, 1, 3]); // [B,Hkv,T,dh]
+  const expand = (t: Value) => {
     if (g === 1) return t;
     const e = b.op('Expand', [b.unsqueeze(t, [2]), b.constInt64([1, 1, g, 1, 1])]);
     return b.reshape(e, [0, s.nHeads, -1, s.dHead]);
   };
   const qh = b.transpose(q, [0, 2, 1, 3]);
-  const kt = b.transpose(expand(k), [0, 1, 3, 2]); // [B,H,dh,T]
+  const kt = b.transpose(expand(k), [0, 1, 3, 2]); // [B,H,dh,Tk]
   const vh = expand(v);
   const scores = toF32(b, b.mul(b.matmul(qh, kt), b.constant([1 / Math.sqrt(s.dHead)], []), 'scores'));
   const masked = b.where(allowed, scores, b.constFloat32([F32_MIN], []), 'masked');
