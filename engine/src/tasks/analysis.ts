@@ -125,6 +125,8 @@ export function formatErrors(rows: ResultRow[], f: ErrorFilter & { limit?: numbe
 // Robust seeds
 
 export interface RobustSeeds {
+  /** The experiment whose generator settings regenerate the programs. */
+  experiment: string;
   hops: number | null;
   seqLen: number;
   /** Sample seeds whose program every model answered correctly (regenerate with `new Rng(seed)`). */
@@ -133,24 +135,25 @@ export interface RobustSeeds {
   example?: { seed: number; program: string; answer: ResultRow['answer'] };
 }
 
-/** Per hops × length, the programs every one of `models` (default: all in the rows) got right. */
+/** Per experiment × hops × length, the programs every one of `models` (default: all in the rows) got right. */
 export function robustSeeds(rows: ResultRow[], models?: string[]): RobustSeeds[] {
   const all = models ?? [...new Set(rows.map((r) => r.model))];
   const out: RobustSeeds[] = [];
-  for (const rs of groupBy(rows, (r) => `${r.hops}\u0000${r.seqLen}`).values()) {
+  for (const rs of groupBy(rows, (r) => `${r.experiment}\u0000${r.hops}\u0000${r.seqLen}`).values()) {
     const robust = [...groupBy(rs, (r) => String(r.seed)).values()]
       .filter((sample) => all.every((m) => sample.some((r) => r.model === m && r.correct)))
       .map((sample) => sample[0])
       .sort((a, b) => a.seed - b.seed);
     const first = robust[0];
     out.push({
+      experiment: rs[0].experiment,
       hops: rs[0].hops,
       seqLen: rs[0].seqLen,
       seeds: robust.map((r) => r.seed),
       ...(first && { example: { seed: first.seed, program: first.program, answer: first.answer } }),
     });
   }
-  return out.sort((a, b) => (a.hops ?? 0) - (b.hops ?? 0) || a.seqLen - b.seqLen);
+  return out.sort((a, b) => a.experiment.localeCompare(b.experiment) || (a.hops ?? 0) - (b.hops ?? 0) || a.seqLen - b.seqLen);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -69,6 +69,12 @@ export function quickExperiment(
   });
 }
 
+/** A suite member: a quickExperiment whose models are chosen when the suite runs. */
+export function suiteExperiment(...args: Parameters<typeof quickExperiment>): Omit<ExperimentConfig, 'models'> {
+  const { models: _models, ...rest } = quickExperiment(...args);
+  return rest;
+}
+
 /** Checks a config read from anywhere (suite, CLI, config.json); errors name the field at fault. */
 export function validateConfig(raw: unknown, where = 'config'): ExperimentConfig {
   if (typeof raw !== 'object' || raw === null) throw new IntrospectError('must be an object', where);

@@ -4,7 +4,7 @@
  * score) and lets the runner be exercised end to end without model weights.
  */
 import { IntrospectError } from '../errors';
-import { runPython, type PyValue } from './interpreter';
+import { PyException, runPython, type PyValue } from './interpreter';
 import type { GenerateOptions, TextModel } from './textModel';
 
 /** How the oracle phrases its answer: the bare value, or a sentence as chat models write. */
@@ -27,7 +27,9 @@ export class OracleModel implements TextModel {
     try {
       value = oracleValue(prompt);
     } catch (e) {
-      if (e instanceof IntrospectError || (e instanceof Error && e.name === 'PyException')) return `I cannot evaluate this program (${e.message}).\n`;
+      // No numbers in the refusal, so no parser mistakes it for an answer.
+      if (e instanceof PyException) return `I cannot evaluate this program: it raises ${e.type}.\n`;
+      if (e instanceof IntrospectError) return 'I cannot evaluate this program: unsupported syntax.\n';
       throw e;
     }
     const text = typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value);
@@ -48,7 +50,7 @@ export function oracleValue(prompt: string): PyValue {
   const before = fences.length ? prompt.slice(0, fences[fences.length - 1].index) : '';
   const env = runPython(program);
   const query = /^#\s*([A-Za-z_]\w*)\s*:\s*$/m.exec(program.trimEnd().split('\n').pop() ?? '');
-  if (query && !env.has(query[1])) throw new IntrospectError(`NameError: '${query[1]}' is not defined`, 'prompt');
+  if (query && !env.has(query[1])) throw new PyException('NameError', `name '${query[1]}' is not defined`);
   const asked = [...`${before}\n${after}`.matchAll(/value of (?:the variable )?[`'"]?([A-Za-z_]\w*)/g)].map((m) => m[1]);
   const candidates = [query?.[1], ...asked.reverse(), 'x', [...env.keys()].pop()];
   for (const name of candidates) {

@@ -34,9 +34,11 @@ ${FENCE}
 The final value of {variable} is: `,
   },
   boolean_logic: {
-    description: 'Final boolean value; answer True or False right after "is: ".',
+    // The seed said only "the final boolean value"; naming the variable disambiguates programs
+    // that update several booleans (boolean_advanced).
+    description: 'Final boolean value of a variable; answer True or False right after "is: ".',
     answerKind: 'boolean',
-    text: `You are given a short Python program with boolean operations. Your task is to determine the final boolean value.
+    text: `You are given a short Python program with boolean operations. Your task is to determine the final boolean value of {variable}.
 Return only 'True' or 'False', without any additional text. The answer should appear immediately after the word 'is: '.
 
 ${FENCE}

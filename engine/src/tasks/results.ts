@@ -4,6 +4,7 @@
  * - results.jsonl    one ResultRow per line, appended as each sample finishes
  * - summary.json     accuracy tables (analysis.ts Summary), written atomically at the end
  * - accuracy_plot.png
+ * - robust_seeds.json (robust-seed suites) analysis.ts RobustSeeds[]
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ export const CONFIG_FILE = 'config.json';
 export const RESULTS_FILE = 'results.jsonl';
 export const SUMMARY_FILE = 'summary.json';
 export const PLOT_FILE = 'accuracy_plot.png';
+export const ROBUST_SEEDS_FILE = 'robust_seeds.json';
 
 export interface ResultRow {
   experiment: string;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntrospectError } from '../errors';
-import { summarize, type Summary } from './analysis';
+import { robustSeeds, summarize, type RobustSeeds, type Summary } from './analysis';
 import { sampleSeed, validateConfig, type ExperimentConfig, type Suite } from './config';
 import { resolveGenerator } from './generators';
 import { getParser } from './parsers';
@@ -17,6 +17,7 @@ import {
   readResults,
   readRunConfig,
   ResultsWriter,
+  ROBUST_SEEDS_FILE,
   rowKey,
   SUMMARY_FILE,
   writeJsonAtomic,
@@ -138,7 +139,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
 }
 
 /** Continues the run in `runDir` with the config it was started with. */
-export function resumeExperiment(runDir: string, opts: Omit<RunOptions, 'runDir'>): Promise<RunResult> {
+export async function resumeExperiment(runDir: string, opts: Omit<RunOptions, 'runDir'>): Promise<RunResult> {
   return runExperiment(readRunConfig(runDir), { ...opts, runDir });
 }
 
@@ -165,9 +166,22 @@ function canonicalJson(v: unknown): string {
   );
 }
 
-/** The experiments of a suite with the given models, each run in its own folder. */
-export async function runSuite(suite: Suite, models: string[], opts: Omit<RunOptions, 'runDir'>): Promise<RunResult[]> {
-  const results: RunResult[] = [];
-  for (const e of suite.experiments) results.push(await runExperiment({ ...e, models }, opts));
-  return results;
+export interface SuiteResult {
+  suite: string;
+  runs: RunResult[];
+  /** For suites with `analysis: 'robust-seeds'`, over the rows of all their runs. */
+  robustSeeds?: RobustSeeds[];
+}
+
+/**
+ * The experiments of a suite with the given models, each in its own run folder. Robust-seed
+ * suites also write robust_seeds.json into each folder.
+ */
+export async function runSuite(suite: Suite, models: string[], opts: Omit<RunOptions, 'runDir'>): Promise<SuiteResult> {
+  const runs: RunResult[] = [];
+  for (const e of suite.experiments) runs.push(await runExperiment({ ...e, models }, opts));
+  if (suite.analysis !== 'robust-seeds') return { suite: suite.name, runs };
+  const found = robustSeeds(runs.flatMap((r) => r.rows), models);
+  for (const r of runs) writeJsonAtomic(join(r.runDir, ROBUST_SEEDS_FILE), robustSeeds(r.rows, models));
+  return { suite: suite.name, runs, robustSeeds: found };
 }
