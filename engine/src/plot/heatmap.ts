@@ -146,7 +146,15 @@ export function heatmapLayout(spec: HeatmapSpec): HeatmapLayout {
 }
 
 export function heatmapSvg(spec: HeatmapSpec): string {
-  const L = heatmapLayout(spec);
+  return drawHeatmap(spec, heatmapLayout(spec));
+}
+
+export function heatmapPng(spec: HeatmapSpec): Buffer {
+  const layout = heatmapLayout(spec);
+  return svgToPng(drawHeatmap(spec, layout), layout.pixelScale);
+}
+
+function drawHeatmap(spec: HeatmapSpec, L: HeatmapLayout): string {
   const { plot, cellW, cellH, colorbar: cb } = L;
   const body: string[] = [];
 
@@ -208,8 +216,4 @@ export function heatmapSvg(spec: HeatmapSpec): string {
     body.push(text(L.colorbarTitleX, cb.y + cb.h / 2, spec.colorbarLabel, { size: AXIS_TITLE_SIZE, anchor: 'middle', rotate: -90 }));
   }
   return svgDocument(L.width, L.height, body);
-}
-
-export function heatmapPng(spec: HeatmapSpec): Buffer {
-  return svgToPng(heatmapSvg(spec), heatmapLayout(spec).pixelScale);
 }
