@@ -1,0 +1,350 @@
+/**
+ * Tokenization for checkpoint folders: the `@huggingface/tokenizers` implementation of tokenizer.json,
+ * plus what it does not give: each token's character span in the source text, and the special ids.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import type { TokenSpan } from './api/types';
+import { readJsonFile } from './checkpoint/folder';
+import { IntrospectError } from './errors';
+
+export interface EncodeOptions {
+  /** Let the post-processor add its special tokens (a BOS, say). Default true, as in transformers. */
+  addSpecialTokens?: boolean;
+}
+
+type Json = Record<string, any>;
+
+/** Tokens decoded together when measuring one token: enough context for decoders' local rules. */
+const DECODE_WINDOW = 4;
+const REPLACEMENT = '\uFFFD';
+/** Names of special tokens, used when no config names them. */
+const EOS_NAMES = ['<eos>', '</s>', '<|endoftext|>', '<|end_of_text|>', '<|eot_id|>', '<|im_end|>'];
+const PAD_NAMES = ['<pad>', '[PAD]', '<|pad|>'];
+
+export class Tokenizer {
+  readonly vocabSize: number;
+  /** Ids that end generation: tokenizer_config's eos_token and generation_config's eos_token_id. */
+  readonly eosTokenIds: number[];
+  readonly bosTokenId?: number;
+  readonly padTokenId?: number;
+  /** Whether decoding drops a leading space of the first token (SentencePiece-style). */
+  private readonly stripsLeadingSpace: boolean;
+  /** Whether spaces in decoded text belong to tokens (not just put between them by the decoder). */
+  private readonly spacesInTokens: boolean;
+
+  private constructor(
+    private readonly hf: HfTokenizer,
+    json: Json,
+    config: Json,
+    generationConfig: Json,
+  ) {
+    this.vocabSize = vocabSizeOf(json);
+    const idOf = (token: unknown): number | undefined => {
+      const content = tokenContent(token);
+      return content === undefined ? undefined : this.hf.token_to_id(content);
+    };
+    const valid = (id: unknown): id is number => Number.isInteger(id) && (id as number) >= 0 && (id as number) < this.vocabSize;
+    const specials = (json.added_tokens as Json[]).filter((t) => t.special);
+    const named = (names: string[]) => specials.filter((t) => names.includes(t.content)).map((t) => t.id as number);
+    const eos = [idOf(config.eos_token), ...[generationConfig.eos_token_id].flat()].filter(valid);
+    this.eosTokenIds = [...new Set(eos.length > 0 ? eos : named(EOS_NAMES).filter(valid))];
+    const bos = idOf(config.bos_token) ?? templateBos(json.post_processor, (c) => this.hf.token_to_id(c));
+    this.bosTokenId = valid(bos) ? bos : undefined;
+    const pad = idOf(config.pad_token) ?? named(PAD_NAMES)[0];
+    this.padTokenId = valid(pad) ? pad : undefined;
+    this.stripsLeadingSpace = decoderStripsLeadingSpace(json.decoder);
+    // Without a decoder tokens are joined with spaces; the WordPiece decoder does the same.
+    this.spacesInTokens = isObject(json.decoder) && json.decoder.type !== 'WordPiece';
+  }
+
+  /** Reads tokenizer.json, and tokenizer_config.json / generation_config.json when present. */
+  static async fromDir(dir: string): Promise<Tokenizer> {
+    const path = join(dir, 'tokenizer.json');
+    const optional = (name: string): Json | undefined => (existsSync(join(dir, name)) ? readJsonFile(join(dir, name)) : undefined);
+    return Tokenizer.fromJson(readJsonFile(path), optional('tokenizer_config.json'), optional('generation_config.json'), path);
+  }
+
+  static fromJson(tokenizerJson: object, tokenizerConfig: object = {}, generationConfig: object = {}, source = 'tokenizer.json'): Tokenizer {
+    if (!isObject(tokenizerJson) || !isObject(tokenizerJson.model)) {
+      throw new IntrospectError('not a tokenizer.json: no "model" object', source);
+    }
+    const json: Json = { added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, ...tokenizerJson };
+    const config: Json = { ...tokenizerConfig };
+    for (const key of ['bos_token', 'eos_token', 'pad_token', 'unk_token']) {
+      if (config[key] !== undefined) config[key] = tokenContent(config[key]);
+    }
+    // The package reads a WordLevel model's unknown token from the config, not the model.
+    if (json.model.type === 'WordLevel' && config.unk_token == null) config.unk_token = json.model.unk_token;
+    let hf: HfTokenizer;
+    try {
+      hf = new HfTokenizer(json, config);
+    } catch (e) {
+      throw new IntrospectError(`cannot load tokenizer (${(e as Error).message})`, source);
+    }
+    return new Tokenizer(hf, json, config, isObject(generationConfig) ? generationConfig : {});
+  }
+
+  encodeIds(text: string, opts: EncodeOptions = {}): number[] {
+    // The package's declarations do not resolve under NodeNext, so its types are spelled out here.
+    const encoding: { ids: number[]; tokens: string[] } = this.hf.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true });
+    const { ids, tokens } = encoding;
+    const missing = ids.findIndex((id) => id === undefined);
+    if (missing >= 0) {
+      throw new IntrospectError(`'${tokens[missing]}' is not in the vocabulary and the tokenizer has no unknown token`, 'text');
+    }
+    return ids;
+  }
+
+  /** Tokens with their character spans: `text.slice(start, end)` is the source text of each token. */
+  encode(text: string, opts: EncodeOptions = {}): TokenSpan[] {
+    const ids = this.encodeIds(text, opts);
+    const plain = opts.addSpecialTokens === false ? ids : this.encodeIds(text, { addSpecialTokens: false });
+    // Tokens the post-processor added around the text (BOS, EOS) cover no text.
+    const at = findRun(ids, plain);
+    const spans = this.spansOf(plain, text);
+    return ids.map((id, i) => {
+      const inText = i >= at && i < at + plain.length;
+      const pos = i < at ? 0 : text.length;
+      const { start, end } = inText ? spans[i - at] : { start: pos, end: pos };
+      return { id, text: end > start ? text.slice(start, end) : this.tokenText(id), start, end };
+    });
+  }
+
+  /** Decodes ids as transformers does (special tokens kept, the tokenizer's own space clean-up). */
+  decode(ids: number[]): string {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || this.hf.id_to_token(id) === undefined) {
+        throw new IntrospectError(`token id ${id} is not in the tokenizer's vocabulary (size ${this.vocabSize})`, 'ids');
+      }
+    }
+    return ids.length === 0 ? '' : this.hf.decode(ids);
+  }
+
+  /**
+   * The text of one token as it reads in the middle of a text (so " the" keeps its space), for axis
+   * labels and top-k lists. Ids the tokenizer does not know (a model's padding rows) read `<id N>`.
+   */
+  tokenText(id: number): string {
+    if (this.hf.id_to_token(id) === undefined) return `<id ${id}>`;
+    if (!this.stripsLeadingSpace) return this.rawDecode([id]);
+    return this.rawDecode([id, id]).slice(this.rawDecode([id]).length);
+  }
+
+  /** Decoding without clean-up, so lengths line up with the source. */
+  private rawDecode(ids: number[]): string {
+    return ids.length === 0 ? '' : this.hf.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  private spansOf(ids: number[], text: string): { start: number; end: number }[] {
+    const pieces = this.decodedPieces(ids);
+    const decoded = pieces.map((p) => p.text).join('');
+    return decoded === text ? losslessSpans(pieces, text) : alignedSpans(pieces, text, this.spacesInTokens);
+  }
+
+  /**
+   * What each token adds to the decoded text, measured as decode(window + token) − decode(window)
+   * over a few preceding tokens. A token that ends inside a UTF-8 character adds only the complete
+   * characters before it and is marked `partial`; the token that completes the character adds it.
+   */
+  private decodedPieces(ids: number[]): Piece[] {
+    const pieces: Piece[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      // Start the window on a character boundary, so it does not open with a broken character.
+      let k = Math.max(0, i - DECODE_WINDOW);
+      while (k > 0 && pieces[k - 1].partial) k--;
+      const before = stripReplacement(this.rawDecode(ids.slice(k, i)));
+      const withToken = this.rawDecode(ids.slice(k, i + 1));
+      const partial = withToken.endsWith(REPLACEMENT);
+      pieces.push({ text: stripReplacement(withToken).slice(before.length), partial });
+    }
+    return pieces;
+  }
+}
+
+interface Piece {
+  text: string;
+  partial: boolean;
+}
+
+/** Spans when the decoded pieces concatenate to the text exactly (byte-level BPE, our char tokenizer). */
+function losslessSpans(pieces: Piece[], text: string): { start: number; end: number }[] {
+  let pos = 0;
+  return pieces.map(({ text: t, partial }) => {
+    const start = pos;
+    pos += t.length;
+    // A token holding part of a character covers that whole character.
+    const end = partial && pos < text.length ? pos + String.fromCodePoint(text.codePointAt(pos)!).length : pos;
+    return { start, end };
+  });
+}
+
+/**
+ * Spans when decoding is not lossless (whitespace dropped by a pre-tokenizer, normalization, unknown
+ * tokens): each group of tokens that decodes to whole characters is matched at a cursor moving
+ * through the text, with its spaces when they are the token's own and found as such, else without
+ * surrounding whitespace; groups that match nowhere (an unknown token) take the text between their
+ * matched neighbours.
+ */
+function alignedSpans(pieces: Piece[], text: string, spacesInTokens: boolean): { start: number; end: number }[] {
+  const groups: { first: number; last: number; core: string; text: string }[] = [];
+  let first = 0;
+  pieces.forEach((p, i) => {
+    if (p.partial && i < pieces.length - 1) return;
+    const joined = pieces.slice(first, i + 1).map((q) => q.text).join('');
+    groups.push({ first, last: i, core: joined.trim(), text: joined });
+    first = i + 1;
+  });
+
+  const spans: { start: number; end: number }[] = new Array(pieces.length);
+  const assign = (g: (typeof groups)[number], start: number, end: number) => {
+    for (let i = g.first; i <= g.last; i++) spans[i] = { start, end };
+  };
+  let cursor = 0;
+  let g = 0;
+  while (g < groups.length) {
+    const group = groups[g];
+    if (group.core === '') {
+      // A whitespace token (or one that decodes to nothing) claims the whitespace at the cursor.
+      const ws = /^\s*/.exec(text.slice(cursor))![0].slice(0, group.text.length);
+      assign(group, cursor, cursor + ws.length);
+      cursor += ws.length;
+      g++;
+      continue;
+    }
+    if (spacesInTokens && text.startsWith(group.text, cursor)) {
+      assign(group, cursor, cursor + group.text.length);
+      cursor += group.text.length;
+      g++;
+      continue;
+    }
+    const at = skipSpace(text, cursor);
+    const len = matchAt(text, at, group.core);
+    if (len !== undefined) {
+      assign(group, at, at + len);
+      cursor = at + len;
+      g++;
+      continue;
+    }
+    // Unmatched: find the next group that does match, and give the text before it to the run.
+    let next = g + 1;
+    let found: number | undefined;
+    for (; next < groups.length; next++) {
+      if (groups[next].core === '') {
+        // A whitespace token ends the run at the next whitespace.
+        const ws = text.slice(at + 1).search(/\s/);
+        found = ws < 0 ? undefined : at + 1 + ws;
+        break;
+      }
+      found = findAhead(text, at + 1, groups[next].core);
+      if (found !== undefined) break;
+    }
+    const stop = found ?? text.length;
+    const run = groups.slice(g, next);
+    const region = text.slice(at, stop);
+    // Split the region among the run by words, else by characters, else share it.
+    const words = [...region.matchAll(/\S+/g)];
+    const chars = [...region.trimEnd().matchAll(/[^]/gu)];
+    const parts = words.length === run.length ? words : chars.length === run.length ? chars : undefined;
+    if (parts) {
+      run.forEach((r, j) => assign(r, at + parts[j].index!, at + parts[j].index! + parts[j][0].length));
+    } else {
+      const end = at + region.trimEnd().length;
+      run.forEach((r) => assign(r, at, Math.max(at, end)));
+    }
+    cursor = stop;
+    g = next;
+  }
+  return spans;
+}
+
+function skipSpace(text: string, pos: number): number {
+  while (pos < text.length && /\s/.test(text[pos])) pos++;
+  return pos;
+}
+
+const fold = (s: string) => s.normalize('NFKC').toLowerCase();
+
+/** Length of the text at `pos` that reads as `core` (exactly, else after NFKC and lower-casing). */
+function matchAt(text: string, pos: number, core: string): number | undefined {
+  if (text.startsWith(core, pos)) return core.length;
+  const want = fold(core);
+  const max = Math.min(text.length - pos, core.length * 4 + 4);
+  for (let k = 1; k <= max; k++) if (fold(text.slice(pos, pos + k)) === want) return k;
+  return undefined;
+}
+
+/** Where `core` next occurs from `from`, preferring places that start a word (a token boundary). */
+function findAhead(text: string, from: number, core: string): number | undefined {
+  let firstAny: number | undefined;
+  for (let p = text.indexOf(core, from); p >= 0; p = text.indexOf(core, p + 1)) {
+    firstAny ??= p;
+    if (/\s/.test(text[p - 1]) || isWordChar(text[p - 1]) !== isWordChar(text[p])) return p;
+  }
+  return firstAny;
+}
+
+const isWordChar = (c: string) => /[\p{L}\p{N}_]/u.test(c);
+
+function stripReplacement(s: string): string {
+  let end = s.length;
+  while (end > 0 && s[end - 1] === REPLACEMENT) end--;
+  return s.slice(0, end);
+}
+
+/** Index at which `run` occurs contiguously in `ids` (0 when it cannot be found). */
+function findRun(ids: number[], run: number[]): number {
+  if (ids.length === run.length) return 0;
+  for (let at = 0; at + run.length <= ids.length; at++) {
+    if (run.every((id, j) => ids[at + j] === id)) return at;
+  }
+  return 0;
+}
+
+function vocabSizeOf(json: Json): number {
+  const model = json.model;
+  let max = -1;
+  if (Array.isArray(model.vocab)) max = model.vocab.length - 1;
+  else if (isObject(model.vocab)) for (const id of Object.values(model.vocab)) if (typeof id === 'number' && id > max) max = id;
+  for (const t of (json.added_tokens ?? []) as Json[]) if (typeof t.id === 'number' && t.id > max) max = t.id;
+  return max + 1;
+}
+
+/** A special token's text, whether the config writes it as a string or as an AddedToken object. */
+function tokenContent(token: unknown): string | undefined {
+  if (typeof token === 'string') return token;
+  if (isObject(token) && typeof token.content === 'string') return token.content;
+  return undefined;
+}
+
+/** The special token a TemplateProcessing post-processor puts before a single sequence. */
+function templateBos(processor: unknown, idOf: (content: string) => number | undefined): number | undefined {
+  if (!isObject(processor)) return undefined;
+  if (processor.type === 'Sequence' && Array.isArray(processor.processors)) {
+    for (const p of processor.processors) {
+      const id = templateBos(p, idOf);
+      if (id !== undefined) return id;
+    }
+    return undefined;
+  }
+  if (processor.type !== 'TemplateProcessing' || !Array.isArray(processor.single)) return undefined;
+  const head = processor.single[0];
+  const name = head?.SpecialToken?.id;
+  if (typeof name !== 'string') return undefined;
+  const ids = processor.special_tokens?.[name]?.ids;
+  return Array.isArray(ids) && typeof ids[0] === 'number' ? ids[0] : idOf(name);
+}
+
+/** SentencePiece-style decoders drop the leading space of the first token. */
+function decoderStripsLeadingSpace(decoder: unknown): boolean {
+  if (!isObject(decoder)) return false;
+  if (decoder.type === 'Metaspace') return decoder.prepend_scheme !== 'never' && decoder.add_prefix_space !== false;
+  if (decoder.type === 'Strip') return (decoder.start ?? 0) > 0;
+  if (decoder.type === 'Sequence' && Array.isArray(decoder.decoders)) return decoder.decoders.some(decoderStripsLeadingSpace);
+  return false;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
