@@ -4,6 +4,7 @@
  */
 import type { Prediction, TopToken } from './api/types';
 import { IntrospectError } from './errors';
+import { type HostTensor, LayeredRunner } from './layered';
 import type { LoadedModel } from './model';
 import { argmax } from './patching';
 
@@ -50,35 +51,97 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-/** Greedy decoding of a batch of prompts; returns each continuation (without the prompt). */
+/**
+ * Greedy decoding of a batch of prompts with a KV cache (prompts left-padded to one length; each
+ * step runs only the new token through every layer); returns each continuation without its prompt.
+ */
 export async function generate(model: LoadedModel, prompts: string[], opts: GenerateOptions): Promise<string[]> {
+  const { vocabSize: V } = model.spec;
   const eos = new Set(model.tokenizer.eosTokenIds);
+  const pad = model.tokenizer.padTokenId ?? 0;
   const rows = prompts.map((p) => model.tokenizer.encodeIds(p));
+  if (rows.some((r) => r.length === 0)) throw new IntrospectError('empty prompt', 'prompt');
+  const B = rows.length;
+  const T = Math.max(...rows.map((r) => r.length));
+  const runner = await LayeredRunner.create(model);
+
+  // Prefill: the prompts, left-padded; positions count real tokens only.
+  const ids = new BigInt64Array(B * T).fill(BigInt(pad));
+  let keyMask = new BigInt64Array(B * T);
+  const positions = new BigInt64Array(B * T);
+  const next = new BigInt64Array(B);
+  rows.forEach((r, b) => {
+    const off = T - r.length;
+    r.forEach((id, t) => {
+      ids[b * T + off + t] = BigInt(id);
+      keyMask[b * T + off + t] = 1n;
+      positions[b * T + off + t] = BigInt(t);
+    });
+    next[b] = BigInt(r.length);
+  });
+  let { logits, cache } = await runStep(runner, model, ids, { data: positions, shape: [B, T] }, { data: keyMask, shape: [B, T] }, emptyCache(model, B));
+
   const added: number[][] = prompts.map(() => []);
   const done = prompts.map(() => false);
-  const V = model.spec.vocabSize;
-  for (let step = 0; step < opts.maxNewTokens && done.includes(false); step++) {
+  for (let step = 0; step < opts.maxNewTokens; step++) {
     if (opts.signal?.aborted) throw new IntrospectError('cancelled');
-    const active = rows.flatMap((_, i) => (done[i] ? [] : [i]));
-    const out = await model.forward(
-      active.map((i) => [...rows[i], ...added[i]]),
-      { logits: 'last' },
-    );
-    active.forEach((i, r) => {
-      const row = out.logits.data.subarray(r * V, (r + 1) * V);
-      const best = argmax(row);
+    const tokens = new BigInt64Array(B).fill(BigInt(pad));
+    for (let b = 0; b < B; b++) {
+      if (done[b]) continue;
+      const best = argmax(logits.data.subarray(b * V, (b + 1) * V));
       if (eos.has(best)) {
-        done[i] = true;
-        return;
+        done[b] = true;
+        continue;
       }
-      added[i].push(best);
-      const text = model.tokenizer.decode(added[i]);
-      if (opts.stop?.some((s) => text.includes(s))) done[i] = true;
-    });
+      added[b].push(best);
+      tokens[b] = BigInt(best);
+      if (opts.stop?.some((s) => model.tokenizer.decode(added[b]).includes(s))) done[b] = true;
+    }
+    if (!done.includes(false) || step === opts.maxNewTokens - 1) break;
+    const width = keyMask.length / B;
+    const grown = new BigInt64Array(B * (width + 1));
+    for (let b = 0; b < B; b++) {
+      grown.set(keyMask.subarray(b * width, (b + 1) * width), b * (width + 1));
+      grown[b * (width + 1) + width] = 1n;
+    }
+    keyMask = grown;
+    ({ logits, cache } = await runStep(runner, model, tokens, { data: next.slice(), shape: [B, 1] }, { data: keyMask, shape: [B, width + 1] }, cache));
+    for (let b = 0; b < B; b++) next[b] += 1n;
   }
   return added.map((ids) => {
     const text = model.tokenizer.decode(ids);
     const cut = Math.min(...(opts.stop ?? []).map((s) => text.indexOf(s)).filter((i) => i >= 0), text.length);
     return text.slice(0, cut);
   });
+}
+
+interface KvCache {
+  k: HostTensor[];
+  v: HostTensor[];
+}
+
+function emptyCache(model: LoadedModel, B: number): KvCache {
+  const { nLayers, nKvHeads, dHead } = model.spec;
+  const empty = () => ({ data: new Float32Array(0), shape: [B, nKvHeads, 0, dHead] });
+  return { k: Array.from({ length: nLayers }, empty), v: Array.from({ length: nLayers }, empty) };
+}
+
+/** Runs new tokens [B,Tn] through every stage after the cached ones: last-position logits and the grown cache. */
+async function runStep(
+  runner: LayeredRunner,
+  model: LoadedModel,
+  ids: BigInt64Array,
+  positions: { data: BigInt64Array; shape: number[] },
+  keyMask: { data: BigInt64Array; shape: number[] },
+  cache: KvCache,
+): Promise<{ logits: HostTensor; cache: KvCache }> {
+  let x = await runner.embed(ids, positions.shape, positions);
+  const nextCache: KvCache = { k: [], v: [] };
+  for (let l = 0; l < model.spec.nLayers; l++) {
+    const r = await runner.block(l, { x, positions, keyMask, pastK: cache.k[l], pastV: cache.v[l], fetch: ['out', 'present_k', 'present_v'] });
+    nextCache.k.push(r.present_k);
+    nextCache.v.push(r.present_v);
+    x = r.out;
+  }
+  return { logits: await runner.head(x), cache: nextCache };
 }
