@@ -136,6 +136,7 @@ handle(traceRequest, (params, signal) =>
     checkNotAborted(signal);
     return traceVariable(requireModel(), params.code, params.variable, {
       intervention: params.intervention,
+      batchSize: params.batchSize,
       signal,
       onProgress: (done, total) => progress(params.progressToken, done, total),
     });

@@ -13,7 +13,7 @@ export interface Settings {
   /** Execution provider: `auto` picks the best one available. */
   device: Device;
   dtype: DType;
-  /** Programs per forward pass in benchmarks and studies. */
+  /** Programs (or patched runs, in a trace) per forward pass. */
   batchSize: number;
   /** Where benchmark and study runs are written; empty = `results/` in the first workspace folder. */
   resultsFolder: string;

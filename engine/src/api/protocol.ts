@@ -68,6 +68,8 @@ export const predictRequest = new RequestType<PredictParams, Prediction, EngineE
 
 export interface TraceParams extends VariableQuery {
   intervention: Intervention;
+  /** Patched runs per forward pass (engine default when absent). */
+  batchSize?: number;
   progressToken?: string;
 }
 export const traceRequest = new RequestType<TraceParams, PatchGrid, EngineErrorData>('trace');

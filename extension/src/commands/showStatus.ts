@@ -16,9 +16,11 @@ export function register(context: vscode.ExtensionContext, engine: EngineClient)
       } catch (err) {
         text = `Introspect engine: ${engine.engineState.kind} — ${(err as Error).message}`;
       }
-      const action = await vscode.window.showInformationMessage(text, 'Show Log', 'Restart Engine');
-      if (action === 'Show Log') engine.output.show();
-      if (action === 'Restart Engine') engine.restart();
+      // Not awaited: the message stays until dismissed, and the command returns the text at once.
+      void vscode.window.showInformationMessage(text, 'Show Log', 'Restart Engine').then((action) => {
+        if (action === 'Show Log') engine.output.show();
+        if (action === 'Restart Engine') engine.restart();
+      });
       return text;
     }),
   );

@@ -76,6 +76,8 @@ interface Generation {
   startedAt: number;
   /** Set once `onStarted` has finished. */
   ready: boolean;
+  /** How the process ended, once it has. */
+  exitReason?: string;
 }
 
 export class EngineProcess {
@@ -147,8 +149,9 @@ export class EngineProcess {
     try {
       const args = type.numberOfParams === 0 ? [] : [rest[0]];
       const sent = gen.connection.sendRequest(type.method, ...args, ...(token ? [token] : []));
-      return await Promise.race([sent, gen.exited.catch((how: Error) => Promise.reject(new EngineExitedError(type.method, how.message)))]);
+      return await Promise.race([sent, gen.exited]);
     } catch (err) {
+      if (gen.exitReason) throw new EngineExitedError(type.method, gen.exitReason);
       if (err instanceof ResponseError) {
         if (err.code === EngineErrorCode.Cancelled) throw new CancelledError();
         throw new EngineRequestError(err.message, err.code, (err.data as EngineErrorData | undefined)?.subject);
@@ -201,7 +204,8 @@ export class EngineProcess {
   }
 
   private onExit(gen: Generation, how: string): void {
-    gen.connection.dispose();
+    gen.exitReason = how;
+    gen.connection.dispose(); // rejects the requests still pending on it
     if (this.current !== gen) return;
     this.current = undefined;
     if (this.stopping) return;

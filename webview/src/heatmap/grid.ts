@@ -80,16 +80,23 @@ export function projectGrid(grid: PatchGrid, metric: Metric, view: View): Projec
     }
   }
   const flatOf = (index: number[]) => index.reduce((s, v, k) => s + v * strides[k], 0);
+  // Grids may cover a subset of layers, positions or heads: these map indices to the real ones.
+  const layerOf = (i: number) => grid.layers?.[i] ?? i;
+  const posOf = (i: number) => grid.positions?.[i] ?? i;
+  const headOf = (i: number) => grid.heads?.[i] ?? i;
   const describeIndex = (index: number[]) =>
-    axes.map((a, k) => (a === 'pos' ? `token ${index[k]} ${JSON.stringify(grid.tokens[index[k]]?.text ?? '?')}` : `${a} ${index[k]}`)).join(', ');
-  const xLabels =
-    view.x === 'pos'
-      ? Array.from({ length: nCols }, (_, p) => `${p}:${visibleToken(grid.tokens[p]?.text ?? '')}`)
-      : Array.from({ length: nCols }, (_, i) => String(i));
+    axes
+      .map((a, k) =>
+        a === 'pos' ? `token ${posOf(index[k])} ${JSON.stringify(grid.tokens[posOf(index[k])]?.text ?? '?')}` : `${a} ${a === 'layer' ? layerOf(index[k]) : headOf(index[k])}`,
+      )
+      .join(', ');
+  const xLabels = Array.from({ length: nCols }, (_, i) =>
+    view.x === 'pos' ? `${posOf(i)}:${visibleToken(grid.tokens[posOf(i)]?.text ?? '')}` : String(view.x === 'head' ? headOf(i) : layerOf(i)),
+  );
   return {
     xTitle: view.x === 'pos' ? 'token' : view.x,
     xLabels,
-    yLabels: view.x === 'layer' ? ['all'] : Array.from({ length: nRows }, (_, l) => String(l)),
+    yLabels: view.x === 'layer' ? ['all'] : Array.from({ length: nRows }, (_, l) => String(layerOf(l))),
     values: out,
     gridIndex: (i) => indices[i],
     describeIndex,

@@ -1,0 +1,152 @@
+/**
+ * The packaged extension in real VS Code: builds the .vsix, installs it into code-server, opens a
+ * workspace with a binding program and a tiny real model, and drives the workbench in Chromium —
+ * every command, a hover read back from the screen, the heatmap and the runner side panel with
+ * real engine data. Screenshots go to out/e2e/ (or $INTROSPECT_E2E_SHOTS).
+ *
+ * Skipped only when code-server, Node 24 or chromium are missing (test/e2e/setup.sh installs them).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { type CodeServer, installExtension, makeRunDir, startCodeServer } from './codeServer';
+import { packageVsix } from './packageVsix';
+import { missingTools, REPO } from './tools';
+import { launchBrowser, Workbench } from './workbench';
+import { makeWorkspace, type SampleWorkspace } from './workspace';
+
+const EXT_ID = 'introspect.introspect';
+const SHOTS = process.env.INTROSPECT_E2E_SHOTS ?? join(REPO, 'out', 'e2e');
+const skip = missingTools();
+
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let wb: Workbench;
+let ws: SampleWorkspace;
+let vsix: string;
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(SHOTS, { recursive: true });
+  const root = makeRunDir('introspect-e2e-');
+  ws = await makeWorkspace(root);
+  vsix = await packageVsix(root);
+  const extensionsDir = join(root, 'extensions');
+  await installExtension(vsix, extensionsDir, root);
+  server = await startCodeServer({ runDir: root, extensionsDir, workspace: ws.dir });
+  browser = await launchBrowser();
+  const page = await (await browser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
+  wb = new Workbench(page);
+  await page.goto(server.url(`?folder=${encodeURIComponent(ws.dir)}`));
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+}, { timeout: 240_000 });
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the .vsix carries the bundles and onnxruntime-node with its Linux binaries', { skip }, () => {
+  const listing = execFileSync('unzip', ['-l', vsix], { encoding: 'utf8' });
+  for (const f of ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/dist/webview/heatmap.js', 'extension/dist/webview/runner.js',
+    'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'extension/node_modules/onnxruntime-common/package.json'])
+    assert.match(listing, new RegExp(f.replace(/[.]/g, '\\.')), f);
+  assert.doesNotMatch(listing, /win32|darwin|\.map\b/);
+});
+
+test('the engine starts and loads the workspace model (status bar)', { skip, timeout: 90_000 }, async () => {
+  const item = wb.page.locator('.statusbar-item', { hasText: 'Introspect: tiny-llama · cpu' });
+  await item.waitFor({ timeout: 80_000 });
+});
+
+test('hovering a variable shows the model prediction and the actual value', { skip, timeout: 60_000 }, async () => {
+  await wb.openFile('sample.py');
+  const e = wb.token(/^e\s=\sd$/, 'e');
+  await e.waitFor();
+  await e.hover();
+  const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'predicted value of e' }).first();
+  await hover.waitFor({ timeout: 30_000 });
+  await hover.locator('text=Actual value').waitFor({ timeout: 15_000 });
+  const text = await hover.innerText();
+  await wb.page.screenshot({ path: join(SHOTS, 'hover.png') });
+  assert.match(text, /predicted value of e after line 5/);
+  assert.match(text, /\d+\.\d%/); // probabilities of the top tokens
+  assert.match(text, /tiny-llama · cpu · \d+ ms/);
+  assert.match(text, /Actual value \(python3\): 5/); // the program really binds e to 5
+  await wb.page.mouse.move(5, 900);
+});
+
+test('Predict Values in Selection decorates every assignment', { skip, timeout: 60_000 }, async () => {
+  await wb.runCommand('Introspect: Predict Values in Selection');
+  const afterTexts = async () =>
+    wb.page.evaluate(() =>
+      Array.from(document.querySelectorAll('.monaco-editor .view-line span'))
+        .map((el) => getComputedStyle(el, '::after').content)
+        .filter((c) => c.includes('⟶')),
+    );
+  let texts: string[] = [];
+  for (let i = 0; i < 100 && texts.length < 5; i++) {
+    texts = await afterTexts();
+    await wb.page.waitForTimeout(200);
+  }
+  await wb.page.screenshot({ path: join(SHOTS, 'predictions.png') });
+  assert.equal(texts.length, 5, texts.join(' | '));
+  for (const v of ['a', 'b', 'c', 'd', 'e']) assert.ok(texts.some((t) => t.startsWith(`"${v} ⟶ `) && /\(\d+%\)/.test(t)), v);
+  await wb.runCommand('Introspect: Clear Predicted Values');
+});
+
+test('Show Engine Status reports the engine process and the model', { skip, timeout: 30_000 }, async () => {
+  await wb.clearNotifications();
+  await wb.runCommand('Introspect: Show Engine Status');
+  const text = await wb.notification('Introspect engine');
+  assert.match(text, /running \(pid \d+, Node v\d+/);
+  assert.match(text, /tiny-llama \(llama, 2 layers, 4 heads, d 32\) on cpu, float32/);
+  await wb.clearNotifications();
+});
+
+test('Trace This Variable opens a heatmap of real patching results; a cell click asks the engine', { skip, timeout: 120_000 }, async () => {
+  await wb.token(/^e\s=\sd$/, 'e').click();
+  await wb.runCommand('Introspect: Trace This Variable');
+  const panel = wb.webview(EXT_ID, false);
+  await panel.locator('#title', { hasText: 'e — line 5 of sample.py' }).waitFor({ timeout: 90_000 });
+  const meta = await panel.locator('#meta').innerText();
+  assert.match(meta, /tiny-llama · resid · clean answer/);
+  const canvas = panel.locator('#chart');
+  await canvas.waitFor();
+  const box = await canvas.boundingBox();
+  assert.ok(box && box.width > 100 && box.height > 100);
+  // Click the middle of the plot area: some cell of the grid.
+  await canvas.click({ position: { x: box.width * 0.55, y: box.height * 0.4 } });
+  await panel.locator('#cell', { hasText: /Patched top-k at layer \d+, token \d+[\s\S]*%/ }).waitFor({ timeout: 60_000 });
+  await wb.clearNotifications();
+  await wb.page.locator('iframe.webview:not([src*="purpose="])').screenshot({ path: join(SHOTS, 'heatmap.png') });
+  await wb.page.screenshot({ path: join(SHOTS, 'heatmap-window.png') });
+});
+
+test('the experiment runner side panel lists what the engine offers and the results folder', { skip, timeout: 60_000 }, async () => {
+  await wb.runCommand('Introspect: Open Experiment Runner');
+  const view = wb.webview(EXT_ID, true);
+  await view.locator('#results-dir', { hasText: ws.resultsDir }).waitFor({ timeout: 30_000 });
+  await view.locator('#models vscode-checkbox').first().waitFor();
+  assert.equal(await view.locator('#models vscode-checkbox').first().getAttribute('label'), 'tiny-llama');
+  await wb.page.screenshot({ path: join(SHOTS, 'runner.png') });
+});
+
+test('benchmark and study commands answer honestly, device and model pickers list their choices', { skip, timeout: 60_000 }, async () => {
+  await wb.clearNotifications();
+  await wb.runCommand('Introspect: Run Benchmark Suite');
+  await wb.notification(/benchmark suites are not available in this build|Samples per length|run one of the benchmark suites/);
+  await wb.page.keyboard.press('Escape');
+  await wb.clearNotifications();
+  await wb.runCommand('Introspect: Choose Device');
+  for (const d of ['auto', 'cpu', 'cuda', 'webgpu']) await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: d }).first().waitFor();
+  await wb.page.keyboard.press('Escape');
+  await wb.runCommand('Introspect: Choose Model');
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a checkpoint folder' }).waitFor();
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'tiny-llama' }).waitFor();
+  await wb.page.screenshot({ path: join(SHOTS, 'choose-model.png') });
+  await wb.page.keyboard.press('Escape');
+});
