@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { textWidth } from '../../engine/src/plot/font';
+import { heatmapPng } from '../../engine/src/plot/heatmap';
 import { displayLabel, tokenLabel } from '../../engine/src/plot/label';
 
 test('token labels make whitespace and control characters visible', () => {
@@ -32,4 +33,10 @@ test('characters the bundled font lacks are escaped, not drawn as blanks', () =>
   assert.ok(textWidth(shown, 11) > 0);
   // Greek and box-drawing are in DejaVu Sans and stay as they are.
   assert.equal(tokenLabel('λ'), 'λ');
+});
+
+test('titles with control characters and missing glyphs still render', () => {
+  const png = heatmapPng({ values: [0, 1], rows: 1, cols: 2, rowLabels: ['x'], colLabels: ['a', 'b'], title: 'bell\x07 and 中文', colorbarLabel: 'v\x00', xLabel: 'tab\there' });
+  assert.ok(png.length > 100);
+  assert.ok(textWidth('中', 11) > textWidth('a', 11), 'measured as its escape, which is what gets drawn');
 });

@@ -26,14 +26,15 @@ function font(weight: FontWeight): Font {
   return f;
 }
 
-/** Advance width in px of `text` set at `size` px. */
+/** Advance width in px of `text` set at `size` px, as `renderable` will draw it. */
 export function textWidth(text: string, size: number, weight: FontWeight = 'normal'): number {
-  return font(weight).getAdvanceWidth(text, size, { kerning: true });
+  return font(weight).getAdvanceWidth(renderable(text), size, { kerning: true });
 }
 
 /**
  * `text` with every character the typeface lacks written as `\u{hex}`, and control characters
- * dropped, so nothing silently renders as blank or as a box.
+ * dropped (they are not even valid in XML), so nothing silently renders as blank or as a box.
+ * Idempotent: its output is plain ASCII escapes and glyphs the font has.
  */
 export function renderable(text: string): string {
   const f = font('normal');

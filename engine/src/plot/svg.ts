@@ -1,5 +1,5 @@
 /** Minimal SVG markup builders: every plot is an SVG string first, rasterized afterwards. */
-import { FONT_FAMILY } from './font';
+import { FONT_FAMILY, renderable } from './font';
 
 /** A rectangle in layout pixels. */
 export interface Box {
@@ -40,7 +40,7 @@ export function text(x: number, y: number, content: string, o: TextOptions): str
     o.fill ? `fill="${o.fill}"` : '',
     o.rotate ? `transform="rotate(${o.rotate} ${n(x)} ${n(y)})"` : '',
   ].filter(Boolean);
-  return `<text ${attrs.join(' ')} xml:space="preserve">${escapeXml(content)}</text>`;
+  return `<text ${attrs.join(' ')} xml:space="preserve">${escapeXml(renderable(content))}</text>`;
 }
 
 export function rect(x: number, y: number, w: number, h: number, fill: string, extra = ''): string {
