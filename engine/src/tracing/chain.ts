@@ -93,9 +93,9 @@ function binds(line: string, name: string): boolean {
   // Assignment targets (plain, augmented, annotated, tuple): the text left of the first lone `=`.
   const assign = /^\s*([^=]*?)(\/\/|\*\*|>>|<<|[-+*/%@&|^])?=(?!=)/.exec(code);
   if (assign && !/[<>!]$/.test(assign[1])) {
-    // Subscripts and attributes write into an object; they do not rebind the name.
-    const targets = assign[1].replace(/\[[^\]]*\]/g, '').replace(/:.*$/, '');
-    if (word.test(targets.replace(/\.\s*\w+/g, ''))) return true;
+    // Subscripts and attributes write into an object (`x[0] = 1`, `x.a = 1`); they do not rebind x.
+    const targets = assign[1].replace(/\[[^\]]*\]/g, '[]').replace(/:.*$/, '');
+    if (new RegExp(`(^|[^\\w.])${escape(name)}\\s*(?![\\w.[\\s])`).test(targets)) return true;
   }
   const loop = /^\s*(?:async\s+)?for\s+(.*?)\s+in\s/.exec(code);
   if (loop && word.test(loop[1])) return true;
