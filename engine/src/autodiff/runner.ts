@@ -17,7 +17,7 @@ export interface LossAndGradients {
   perRow?: Float32Array;
   /** The objective. */
   loss: number;
-  /** d objective / d parameters, flat HF layout (zero outside the differentiated parameters). */
+  /** d objective / d parameters, flat HF layout (zero outside the differentiated parameters; empty if none are). */
   grad: Float32Array;
   /** d objective / d activation, [B,T,D] each. */
   hooks: Map<BlockHookName, Float32Array>;
@@ -64,7 +64,7 @@ export class LossRunner {
       feeds[w.name] = new ort.Tensor('float32', gatherInto(this.buffers[k], flat, w.sources), w.dims);
     });
     const out = await this.session.run(feeds);
-    const grad = opts.into ?? new Float32Array(this.paramCount);
+    const grad = opts.into ?? new Float32Array(this.graph.weightGrads.size ? this.paramCount : 0);
     grad.fill(0);
     for (const w of this.graph.weightInputs) {
       const name = this.graph.weightGrads.get(w.name);

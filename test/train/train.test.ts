@@ -1,0 +1,108 @@
+/**
+ * Training end to end on the tiny reference checkpoints: the loss falls, checkpoints are loadable
+ * Hugging Face folders, and a run killed after a checkpoint resumes to the same result.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadParameters } from '../../engine/src/autodiff/load';
+import { LoadedModel } from '../../engine/src/model';
+import { checkpointSteps, OPTIMIZER_FILE } from '../../engine/src/train/checkpoint';
+import { LOG_FILE, type StartingPoint, train, type TrainData, type TrainOptions, type TrainRecord } from '../../engine/src/train/trainer';
+import { existsSync } from 'node:fs';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'reference-models');
+const root = mkdtempSync(join(tmpdir(), 'introspect-train-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+async function start(family: string): Promise<StartingPoint> {
+  const dir = join(FIXTURES, family);
+  const { layout, flat, config } = await loadParameters(dir);
+  return { layout, flat, config, tokenizerJson: readFileSync(join(dir, 'tokenizer.json'), 'utf8') };
+}
+
+/** Cyclic sequences `k, k+1, ..., ` mod 8 (+10): learnable from the previous token alone. */
+function cyclic(step: number, n: number, len: number): number[][] {
+  return Array.from({ length: n }, (_, r) => Array.from({ length: len }, (_, t) => 10 + ((step * 3 + r * 5 + t) % 8)));
+}
+
+const data: TrainData = {
+  batch: (step) => ({ rows: cyclic(step, 4, 12) }),
+  heldOut: { rows: cyclic(1000, 8, 12), targets: Array.from({ length: 8 }, () => [11]) },
+};
+
+const options = (outDir: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+  outDir,
+  steps: 30,
+  lr: 3e-3,
+  warmupSteps: 5,
+  evalEvery: 10,
+  checkpointEvery: 10,
+  run: { recipe: 'cyclic', seed: 1 },
+  ...extra,
+});
+
+describe('training', () => {
+  for (const family of ['llama', 'qwen2', 'gpt2']) {
+    test(`${family}: the loss falls and held-out accuracy rises`, async () => {
+      const s = await start(family);
+      const records: TrainRecord[] = [];
+      const outDir = join(root, family);
+      const { last } = await train(s, data, options(outDir, { onProgress: (r) => records.push(r) }));
+      assert.equal(records.length, 30);
+      const early = records.slice(0, 3).reduce((a, r) => a + r.loss, 0) / 3;
+      const late = records.slice(-3).reduce((a, r) => a + r.loss, 0) / 3;
+      assert.ok(late < early * 0.5, `loss ${early} → ${late}`);
+      const evals = records.filter((r) => r.evalAccuracy !== undefined);
+      assert.equal(evals.length, 3);
+      assert.ok(last.evalAccuracy! > evals[0].evalAccuracy! || last.evalAccuracy === 1, `accuracy ${evals.map((r) => r.evalAccuracy)}`);
+      assert.deepEqual(checkpointSteps(outDir), [10, 20, 30]);
+      assert.ok(existsSync(join(outDir, 'step-30', OPTIMIZER_FILE)), 'the newest checkpoint keeps optimizer state');
+      assert.ok(!existsSync(join(outDir, 'step-10', OPTIMIZER_FILE)), 'older checkpoints drop it');
+      assert.ok(existsSync(join(outDir, 'training-curve.png')));
+      assert.equal(readFileSync(join(outDir, LOG_FILE), 'utf8').trim().split('\n').length, 30);
+    });
+  }
+
+  test('a checkpoint folder loads as a model and predicts what training measured', async () => {
+    const dir = join(root, 'llama', 'step-30');
+    const model = await LoadedModel.load(dir, { device: 'cpu', cacheDir: join(root, 'graphs') });
+    try {
+      const rows = data.heldOut!.rows;
+      const out = await model.forward(rows.map((r) => r.slice(0, 11)), { logits: 'last' });
+      const V = model.spec.vocabSize;
+      const right = rows.filter((r, i) => {
+        const l = out.logits.data.subarray(i * V, (i + 1) * V);
+        return l.indexOf(Math.max(...l)) === r[11];
+      }).length;
+      const log = readFileSync(join(root, 'llama', LOG_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrainRecord);
+      assert.equal(right / rows.length, log[log.length - 1].evalAccuracy);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  test('a run killed after a checkpoint resumes to the same parameters', async () => {
+    const s = await start('llama');
+    const straight = await train(s, data, options(join(root, 'straight'), { steps: 20 }));
+    const outDir = join(root, 'killed');
+    await assert.rejects(
+      train(s, data, options(outDir, { steps: 20, onProgress: (r) => { if (r.step === 14) throw new Error('killed'); } })),
+      /killed/,
+    );
+    assert.deepEqual(checkpointSteps(outDir), [10]);
+    const resumed = await train(s, data, options(outDir, { steps: 20 }));
+    let d = 0;
+    for (let i = 0; i < s.flat.length; i++) d = Math.max(d, Math.abs(resumed.flat[i] - straight.flat[i]));
+    assert.ok(d <= 1e-6, `max |Δ| ${d}`);
+    const steps = readFileSync(join(outDir, LOG_FILE), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as TrainRecord).step);
+    assert.deepEqual(steps, Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  test('a different run in the same folder is refused', async () => {
+    const s = await start('llama');
+    await assert.rejects(train(s, data, options(join(root, 'killed'), { run: { recipe: 'other' } })), /different run/);
+  });
+});
