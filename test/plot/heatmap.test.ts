@@ -171,3 +171,14 @@ test('bad input names the field at fault', () => {
   err(() => heatmapPng({ ...s, vmin: 1, vmax: 0 }), 'heatmap.vmin/vmax');
   err(() => heatmapPng({ ...s, diverging: true, vmin: 0.1, vmax: 1 }), 'heatmap.vmin/vmax');
 });
+
+test('the colorbar is at least as tall as its title', () => {
+  const s = spec({ rows: 1, values: grid(8, TOKENS.length).slice(0, TOKENS.length), rowLabels: ['0'], colorbarLabel: 'a rather long colorbar title for one row' });
+  const L = heatmapLayout(s);
+  const img = decode(heatmapPng(s), L.pixelScale);
+  // Nothing of the title pokes out above or below the bar.
+  const strip = { x: L.colorbarTitleX - 12, w: 16 };
+  assert.equal(img.ink({ ...strip, y: 0, h: L.colorbar.y - 1 }), 0);
+  assert.equal(img.ink({ ...strip, y: L.colorbar.y + L.colorbar.h + 1, h: L.height - L.colorbar.y - L.colorbar.h - 1 }), 0);
+  assert.ok(img.ink({ ...strip, y: L.colorbar.y, h: L.colorbar.h }) > 100);
+});

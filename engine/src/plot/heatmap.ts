@@ -126,7 +126,9 @@ export function heatmapLayout(spec: HeatmapSpec): HeatmapLayout {
   const rowLabelBox = { x: plotX - GAP - rowLabelW, y: plotY, w: rowLabelW, h: plotH };
   const bottom = colLabelBox.y + colLabelH + (spec.xLabel ? GAP + AXIS_TITLE_SIZE * 1.3 : 0) + PAD;
 
-  const colorbar = { x: plotX + plotW + 18, y: plotY, w: COLORBAR_W, h: Math.max(plotH, 120) };
+  // At least tall enough for a readable scale and for its own title, which runs along it.
+  const colorbarTitleW = spec.colorbarLabel ? textWidth(spec.colorbarLabel, AXIS_TITLE_SIZE) + 12 : 0;
+  const colorbar = { x: plotX + plotW + 18, y: plotY, w: COLORBAR_W, h: Math.max(plotH, 120, colorbarTitleW) };
   const lin = scaleLinear().domain([color.vmin, color.vmax]);
   const fmt = lin.tickFormat(5);
   const ticks = lin.ticks(5).map((value) => ({
