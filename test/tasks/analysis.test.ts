@@ -21,13 +21,14 @@ let bindingDir = '';
 before(async () => {
   const r = await runExperiment(
     quickExperiment('binding', 'variable_binding', { name: 'binding' }, { models: ['oracle', 'heuristic'], lengths: [5, 16], samplesPerLength: 40 }),
-    { pool, outDir: tmp },
+    { pool, outDir: tmp, plot: false },
   );
   binding = r.rows;
   bindingDir = r.runDir;
   await runExperiment(quickExperiment('counting', 'range_tracking', { name: 'counter' }, { models: ['oracle', 'heuristic'], lengths: [3], samplesPerLength: 5 }), {
     pool,
     outDir: tmp,
+    plot: false,
   });
 });
 

@@ -15,4 +15,4 @@ const config = quickExperiment('kill_test', 'variable_binding', { name: 'binding
   batchSize: 1,
 });
 const pool = new ModelPool(async (name) => new OracleModel(name));
-void runExperiment(config, { pool, outDir }).then((r) => console.log(r.runDir));
+void runExperiment(config, { pool, outDir, plot: false }).then((r) => console.log(r.runDir));

@@ -9,7 +9,8 @@ import { quickExperiment, type ExperimentConfig } from '../../engine/src/tasks/c
 import { LineHeuristicModel } from '../../engine/src/tasks/heuristicModel';
 import { OracleModel } from '../../engine/src/tasks/oracle';
 import { getParser } from '../../engine/src/tasks/parsers';
-import { CONFIG_FILE, listRunDirs, readResults, RESULTS_FILE, rowKey, SUMMARY_FILE } from '../../engine/src/tasks/results';
+import { PNG } from 'pngjs';
+import { CONFIG_FILE, PLOT_FILE, listRunDirs, readResults, RESULTS_FILE, rowKey, SUMMARY_FILE } from '../../engine/src/tasks/results';
 import { resumeExperiment, runExperiment } from '../../engine/src/tasks/runner';
 import { ModelPool } from '../../engine/src/tasks/textModel';
 
@@ -60,6 +61,8 @@ test('a run writes config, one JSONL row per sample and a summary by model × le
   assert.equal(summary.byModel.heuristic.correct, heuristicRight);
   const cellTotal = summary.cells.reduce((a: number, c: { n: number }) => a + c.n, 0);
   assert.equal(cellTotal, rows.length);
+  const png = PNG.sync.read(readFileSync(join(r.runDir, PLOT_FILE)));
+  assert.ok(png.width > 200 && png.height > 100, 'accuracy plot written');
   assert.deepEqual(progress[progress.length - 1], [rows.length, rows.length]);
   assert.ok(progress.every(([d], i) => i === 0 || d >= progress[i - 1][0]), 'progress never goes back');
 });
@@ -75,7 +78,7 @@ test('cancelling with an AbortSignal keeps finished rows; resuming finishes with
   const [runDir] = listRunDirs(outDir);
   const partial = readResults(runDir);
   assert.ok(partial.length >= 30 && partial.length < 120, `partial rows: ${partial.length}`);
-  assert.ok(!existsSync(join(runDir, SUMMARY_FILE)), 'no summary for an unfinished run');
+  assert.ok(!existsSync(join(runDir, SUMMARY_FILE)) && !existsSync(join(runDir, PLOT_FILE)), 'no summary or plot for an unfinished run');
   const r = await resumeExperiment(runDir, { pool: referencePool() });
   assert.equal(r.skipped, partial.length);
   assert.equal(r.rows.length, 3 * 2 * 20);
@@ -107,7 +110,7 @@ test('a run killed with SIGKILL resumes with nothing lost and nothing duplicated
   const finished = readResults(runDir);
   const total = 2 * 2 * 600;
   assert.ok(finished.length > 0 && finished.length < total, `killed midway: ${finished.length} of ${total}`);
-  const r = await resumeExperiment(runDir, { pool: referencePool() });
+  const r = await resumeExperiment(runDir, { pool: referencePool(), plot: false });
   assert.equal(r.skipped, finished.length);
   assert.equal(r.rows.length, total);
   assert.equal(new Set(r.rows.map(rowKey)).size, total);
@@ -131,8 +134,8 @@ test('models are loaded once and kept; low-memory mode unloads each after use', 
   const pool = referencePool(loaded);
   await pool.preload(['oracle']);
   const config = bindingConfig({ name: 'pool_run', samplesPerLength: 2 });
-  await runExperiment(config, { pool, outDir: join(tmp, 'pool') });
-  await runExperiment(config, { pool, outDir: join(tmp, 'pool') });
+  await runExperiment(config, { pool, outDir: join(tmp, 'pool'), plot: false });
+  await runExperiment(config, { pool, outDir: join(tmp, 'pool'), plot: false });
   assert.deepEqual(loaded, ['oracle', 'oracle-sentence', 'heuristic']);
   assert.deepEqual(pool.list(), ['oracle', 'oracle-sentence', 'heuristic']);
   assert.equal(await pool.unload('heuristic'), true);
@@ -140,7 +143,7 @@ test('models are loaded once and kept; low-memory mode unloads each after use', 
   assert.deepEqual(pool.list(), ['oracle', 'oracle-sentence']);
   await pool.unloadAll();
   assert.deepEqual(pool.list(), []);
-  await runExperiment(config, { pool, outDir: join(tmp, 'pool'), lowMemory: true });
+  await runExperiment(config, { pool, outDir: join(tmp, 'pool'), lowMemory: true, plot: false });
   assert.deepEqual(pool.list(), []);
   assert.equal(loaded.length, 6);
 });

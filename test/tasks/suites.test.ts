@@ -33,7 +33,7 @@ test('the seed suites are listed and found by name', () => {
 
 test('every suite runs end to end and the oracle answers all of it', async () => {
   for (const suite of listSuites()) {
-    const r = await runSuite(small(suite), ['oracle'], { pool, outDir: join(tmp, suite.name) });
+    const r = await runSuite(small(suite), ['oracle'], { pool, outDir: join(tmp, suite.name), plot: false });
     assert.equal(r.runs.length, suite.experiments.length);
     for (const run of r.runs) {
       assert.equal(run.summary.overall.accuracy, 1, `${suite.name}/${run.summary.experiment}`);
@@ -44,7 +44,7 @@ test('every suite runs end to end and the oracle answers all of it', async () =>
 });
 
 test('the robust-seeds suite reports, per hops and length, the seeds all models solve', async () => {
-  const r = await runSuite(small(getSuite('robust-seeds')), ['oracle', 'heuristic'], { pool, outDir: join(tmp, 'robust') });
+  const r = await runSuite(small(getSuite('robust-seeds')), ['oracle', 'heuristic'], { pool, outDir: join(tmp, 'robust'), plot: false });
   assert.ok(r.robustSeeds);
   assert.deepEqual(
     r.robustSeeds.map((c) => [c.experiment, c.hops, c.seqLen]),

@@ -27,6 +27,8 @@ export interface Summary {
   byModel: Record<string, Accuracy>;
   byLength: Record<string, Accuracy>;
   byHops: Record<string, Accuracy>;
+  /** Accuracy by model × length (the accuracy plot's points). */
+  byModelLength: (Accuracy & { model: string; length: number })[];
   /** Accuracy by model × length × hops (hops null for non-binding tasks). */
   cells: SummaryCell[];
   /** Binding tasks: accuracy on programs the line-1/line-2 heuristic can and cannot solve. */
@@ -68,6 +70,9 @@ export function summarize(rows: ResultRow[], experiment: string): Summary {
     byModel: table(rows, (r) => r.model),
     byLength: table(rows, (r) => String(r.seqLen)),
     byHops: table(rows, (r) => String(r.hops)),
+    byModelLength: [...groupBy(rows, (r) => `${r.model}\u0000${r.seqLen}`).values()]
+      .map((rs) => ({ model: rs[0].model, length: rs[0].seqLen, ...accuracy(rs) }))
+      .sort((a, b) => a.model.localeCompare(b.model) || a.length - b.length),
     cells,
   };
   const flagged = rows.filter((r) => heuristicReachable(r) !== undefined);

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntrospectError } from '../errors';
+import { accuracyPlotPng } from '../plot/accuracyPlot';
 import { robustSeeds, summarize, type RobustSeeds, type Summary } from './analysis';
 import { sampleSeed, validateConfig, type ExperimentConfig, type Suite } from './config';
 import { resolveGenerator } from './generators';
@@ -19,7 +20,9 @@ import {
   ResultsWriter,
   ROBUST_SEEDS_FILE,
   rowKey,
+  PLOT_FILE,
   SUMMARY_FILE,
+  writeFileAtomic,
   writeJsonAtomic,
   type ResultRow,
 } from './results';
@@ -38,6 +41,8 @@ export interface RunOptions {
   onProgress?: Progress;
   /** Unload each model once its samples are done (for machines that cannot hold them all). */
   lowMemory?: boolean;
+  /** Write accuracy_plot.png at the end (default true). */
+  plot?: boolean;
   /** Clock for the folder name. */
   now?: () => Date;
 }
@@ -134,6 +139,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
   const rows = readResults(runDir);
   const summary = summarize(rows, config.name);
   writeJsonAtomic(join(runDir, SUMMARY_FILE), summary);
+  if (rows.length && opts.plot !== false) writeFileAtomic(join(runDir, PLOT_FILE), accuracyPlotPng(summary, { title: config.name, xLabel: 'sequence length' }));
   progress('done');
   return { runDir, summary, rows, skipped };
 }
