@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** Bump when the graph builder's output changes, so stale cached graphs are not reused. */
-export const GRAPH_FORMAT = 1;
+export const GRAPH_FORMAT = 2;
 
 export const MODEL_FILE = 'model.onnx';
 export const WEIGHTS_FILE = 'weights.bin';

@@ -3,6 +3,7 @@
  * tries the best available one first, falling back with a logged reason.
  */
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device } from '../api/types';
 import { IntrospectError } from '../errors';
@@ -48,13 +49,19 @@ function unavailableReason(d: ResolvedDevice): string | undefined {
   if (d === 'cpu') return undefined;
   const backend = ort.listSupportedBackends().find((b) => b.name === d);
   if (!backend) return 'not supported by this onnxruntime-node build';
-  if (!backend.bundled && d === 'cuda' && !process.env.INTROSPECT_CUDA)
-    return 'CUDA provider libraries not installed (see README, "CUDA"; set INTROSPECT_CUDA=1 once installed)';
-  if (d === 'webgpu' && process.platform === 'linux' && !process.env.INTROSPECT_WEBGPU && !hasVulkanLoader())
-    return 'no Vulkan loader (libvulkan.so.1) found';
+  if (d === 'cuda' && !backend.bundled && !existsSync(join(ortBinDir(), 'libonnxruntime_providers_cuda.so')))
+    return 'CUDA provider libraries are not installed (see README, "GPUs")';
+  if (d === 'webgpu' && process.platform === 'linux' && !hasVulkanLoader()) return 'no Vulkan loader (libvulkan.so.1) found';
   return undefined;
 }
 
+/** Where onnxruntime-node keeps its native libraries (and the CUDA provider, once installed). */
+function ortBinDir(): string {
+  const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
+  return join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
 function hasVulkanLoader(): boolean {
-  return ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1', '/usr/lib64/libvulkan.so.1'].some(existsSync);
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', ...(process.env.LD_LIBRARY_PATH ?? '').split(':')];
+  return dirs.some((d) => d && existsSync(join(d, 'libvulkan.so.1')));
 }
