@@ -2,6 +2,9 @@
 import { format } from 'd3-format';
 import { scaleLinear, scaleLog } from 'd3-scale';
 
+/** Axes reaching 10 000 get SI-prefixed labels (1k, 10k) so large step counts stay short. */
+const large = (lo: number, hi: number) => Math.max(Math.abs(lo), Math.abs(hi)) >= 1e4;
+
 export interface Tick {
   value: number;
   /** Offset in px from the axis origin (left end for x, top end for y). */
@@ -38,17 +41,17 @@ export function axisScale(o: {
   const inside = (v: number) => v >= tLo - 1e-9 * Math.abs(tHi - tLo) && v <= tHi + 1e-9 * Math.abs(tHi - tLo);
   if (o.at) {
     const s = (o.log ? scaleLog() : scaleLinear()).domain([o.lo, o.hi]).range(out);
-    const fmt = (v: number) => (Math.abs(v) >= 1e4 ? format('~s')(v) : format('~g')(v));
+    const fmt = format(large(o.lo, o.hi) ? '~s' : '~g');
     return { map: (v) => s(v), ticks: o.at.filter(inside).map((value) => ({ value, offset: s(value), label: fmt(value) })) };
   }
   if (o.log) {
     const s = scaleLog().domain([o.lo, o.hi]).range(out);
-    // SI prefixes (1k, 10k) keep large training-step labels short.
-    const fmt = s.tickFormat(count, Math.max(Math.abs(o.lo), Math.abs(o.hi)) >= 1e4 ? '~s' : '~g');
+    const fmt = s.tickFormat(count, large(o.lo, o.hi) ? '~s' : '~g');
     return { map: (v) => s(v), ticks: s.ticks().filter(inside).map((value) => ({ value, offset: s(value), label: fmt(value) })) };
   }
   const s = scaleLinear().domain([o.lo, o.hi]).range(out);
   const ts = scaleLinear().domain([tLo, tHi]);
-  const fmt = ts.tickFormat(count);
+  // d3's tickFormat would give every large tick one shared prefix ("0k"); each gets its own instead.
+  const fmt = large(tLo, tHi) ? format('~s') : ts.tickFormat(count);
   return { map: (v) => s(v), ticks: ts.ticks(count).map((value) => ({ value, offset: s(value), label: fmt(value) })) };
 }
