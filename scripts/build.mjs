@@ -3,8 +3,9 @@ import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
-// Native or runtime-resolved packages stay outside the bundle.
-const external = ['onnxruntime-node', 'vscode'];
+// Native or runtime-resolved packages stay outside the bundle (resvg: a native addon; the DejaVu
+// fonts are found with require.resolve at run time).
+const external = ['onnxruntime-node', 'vscode', '@resvg/resvg-js', 'dejavu-fonts-ttf'];
 
 const targets = [
   { entry: 'engine/src/cli.ts', out: 'dist/cli.js', ...node, external, banner: { js: '#!/usr/bin/env node' } },
