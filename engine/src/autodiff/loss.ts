@@ -10,6 +10,7 @@ export const LABELS_INPUT = 'labels';
 export const LABEL_WEIGHTS_INPUT = 'label_weights';
 export const PER_ROW_LOSS_OUTPUT = 'loss.per_row';
 export const LOSS_OUTPUT = 'loss';
+export const METRIC_WEIGHTS_INPUT = 'metric_weights';
 
 export interface CrossEntropy {
   /** [B] per-row losses. */
@@ -32,6 +33,16 @@ export function perRowCrossEntropy(b: GraphBuilder, logits: Value): CrossEntropy
     const mean = b.op('ReduceMean', [perRow], { axes: [0], keepdims: 0 }, 'mean');
     return { perRow, mean };
   });
+}
+
+/**
+ * A linear metric on the logits, sum(logits · W) with W a [B,T,V] input `metric_weights`: e.g. a
+ * logit difference (+1 at the answer, −1 at the counterfactual answer, at the last position), the
+ * usual objective of attribution patching.
+ */
+export function weightedLogitsMetric(b: GraphBuilder, logits: Value): Value {
+  const w = b.input(METRIC_WEIGHTS_INPUT, 'float32', ['batch', 'seq', 'vocab']);
+  return b.op('ReduceSum', [b.mul(logits, w)], { keepdims: 0 }, 'metric');
 }
 
 /**
