@@ -19,6 +19,8 @@ type Json = Record<string, any>;
 /** Tokens decoded together when measuring one token: enough context for decoders' local rules. */
 const DECODE_WINDOW = 4;
 const REPLACEMENT = '\uFFFD';
+/** How many following tokens an unmatched token looks through for one that matches the text. */
+const LOOKAHEAD_GROUPS = 32;
 /** Names of special tokens, used when no config names them. */
 const EOS_NAMES = ['<eos>', '</s>', '<|endoftext|>', '<|end_of_text|>', '<|eot_id|>', '<|im_end|>'];
 const PAD_NAMES = ['<pad>', '[PAD]', '<|pad|>'];
@@ -75,6 +77,8 @@ export class Tokenizer {
     for (const key of ['bos_token', 'eos_token', 'pad_token', 'unk_token']) {
       if (config[key] !== undefined) config[key] = tokenContent(config[key]);
     }
+    // transformers no longer cleans up spaces around punctuation unless the config asks; the package still does.
+    config.clean_up_tokenization_spaces ??= false;
     // The package reads a WordLevel model's unknown token from the config, not the model.
     if (json.model.type === 'WordLevel' && config.unk_token == null) config.unk_token = json.model.unk_token;
     let hf: HfTokenizer;
@@ -87,25 +91,29 @@ export class Tokenizer {
   }
 
   encodeIds(text: string, opts: EncodeOptions = {}): number[] {
+    return this.encodeRaw(text, opts.addSpecialTokens ?? true).ids;
+  }
+
+  /** Ids and the model's token strings (for a word-level model, the words of the text). */
+  private encodeRaw(text: string, addSpecialTokens: boolean): { ids: number[]; tokens: string[] } {
     // The package's declarations do not resolve under NodeNext, so its types are spelled out here.
-    const encoding: { ids: number[]; tokens: string[] } = this.hf.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true });
-    const { ids, tokens } = encoding;
-    const missing = ids.findIndex((id) => id === undefined);
+    const encoding: { ids: number[]; tokens: string[] } = this.hf.encode(text, { add_special_tokens: addSpecialTokens });
+    const missing = encoding.ids.findIndex((id) => id === undefined);
     if (missing >= 0) {
-      throw new IntrospectError(`'${tokens[missing]}' is not in the vocabulary and the tokenizer has no unknown token`, 'text');
+      throw new IntrospectError(`'${encoding.tokens[missing]}' is not in the vocabulary and the tokenizer has no unknown token`, 'text');
     }
-    return ids;
+    return encoding;
   }
 
   /** Tokens with their character spans: `text.slice(start, end)` is the source text of each token. */
   encode(text: string, opts: EncodeOptions = {}): TokenSpan[] {
-    const ids = this.encodeIds(text, opts);
-    const plain = opts.addSpecialTokens === false ? ids : this.encodeIds(text, { addSpecialTokens: false });
+    const plain = this.encodeRaw(text, false);
+    const ids = opts.addSpecialTokens === false ? plain.ids : this.encodeIds(text);
     // Tokens the post-processor added around the text (BOS, EOS) cover no text.
-    const at = findRun(ids, plain);
+    const at = findRun(ids, plain.ids);
     const spans = this.spansOf(plain, text);
     return ids.map((id, i) => {
-      const inText = i >= at && i < at + plain.length;
+      const inText = i >= at && i < at + plain.ids.length;
       const pos = i < at ? 0 : text.length;
       const { start, end } = inText ? spans[i - at] : { start: pos, end: pos };
       return { id, text: end > start ? text.slice(start, end) : this.tokenText(id), start, end };
@@ -137,8 +145,8 @@ export class Tokenizer {
     return ids.length === 0 ? '' : this.hf.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
-  private spansOf(ids: number[], text: string): { start: number; end: number }[] {
-    const pieces = this.decodedPieces(ids);
+  private spansOf({ ids, tokens }: { ids: number[]; tokens: string[] }, text: string): { start: number; end: number }[] {
+    const pieces = this.decodedPieces(ids, tokens);
     const decoded = pieces.map((p) => p.text).join('');
     return decoded === text ? losslessSpans(pieces, text) : alignedSpans(pieces, text, this.spacesInTokens);
   }
@@ -148,7 +156,7 @@ export class Tokenizer {
    * over a few preceding tokens. A token that ends inside a UTF-8 character adds only the complete
    * characters before it and is marked `partial`; the token that completes the character adds it.
    */
-  private decodedPieces(ids: number[]): Piece[] {
+  private decodedPieces(ids: number[], tokens: string[]): Piece[] {
     const pieces: Piece[] = [];
     for (let i = 0; i < ids.length; i++) {
       // Start the window on a character boundary, so it does not open with a broken character.
@@ -157,15 +165,18 @@ export class Tokenizer {
       const before = stripReplacement(this.rawDecode(ids.slice(k, i)));
       const withToken = this.rawDecode(ids.slice(k, i + 1));
       const partial = withToken.endsWith(REPLACEMENT);
-      pieces.push({ text: stripReplacement(withToken).slice(before.length), partial });
+      pieces.push({ text: stripReplacement(withToken).slice(before.length), partial, raw: tokens[i] });
     }
     return pieces;
   }
 }
 
 interface Piece {
+  /** What the token adds to the decoded text. */
   text: string;
   partial: boolean;
+  /** The model's token string: vocabulary entry, or the unknown word itself for a word-level model. */
+  raw: string;
 }
 
 /** Spans when the decoded pieces concatenate to the text exactly (byte-level BPE, our char tokenizer). */
@@ -182,23 +193,25 @@ function losslessSpans(pieces: Piece[], text: string): { start: number; end: num
 
 /**
  * Spans when decoding is not lossless (whitespace dropped by a pre-tokenizer, normalization, unknown
- * tokens): each group of tokens that decodes to whole characters is matched at a cursor moving
- * through the text, with its spaces when they are the token's own and found as such, else without
- * surrounding whitespace; groups that match nowhere (an unknown token) take the text between their
- * matched neighbours.
+ * tokens). Each group of tokens that decodes to whole characters is matched at a cursor moving
+ * through the text: with its spaces when they are the token's own and found as such; else, past
+ * whitespace, as its model token string (a word-level model's token is the word itself, even when
+ * unknown) or as its decoded text. Groups that match nowhere take the text before the next group
+ * that does.
  */
 function alignedSpans(pieces: Piece[], text: string, spacesInTokens: boolean): { start: number; end: number }[] {
-  const groups: { first: number; last: number; core: string; text: string }[] = [];
+  const groups: Group[] = [];
   let first = 0;
   pieces.forEach((p, i) => {
     if (p.partial && i < pieces.length - 1) return;
-    const joined = pieces.slice(first, i + 1).map((q) => q.text).join('');
-    groups.push({ first, last: i, core: joined.trim(), text: joined });
+    const part = pieces.slice(first, i + 1);
+    const decoded = part.map((q) => q.text).join('');
+    groups.push({ first, last: i, text: decoded, core: decoded.trim(), raw: part.map((q) => q.raw).join('').trim() });
     first = i + 1;
   });
 
   const spans: { start: number; end: number }[] = new Array(pieces.length);
-  const assign = (g: (typeof groups)[number], start: number, end: number) => {
+  const assign = (g: Group, start: number, end: number) => {
     for (let i = g.first; i <= g.last; i++) spans[i] = { start, end };
   };
   let cursor = 0;
@@ -220,7 +233,7 @@ function alignedSpans(pieces: Piece[], text: string, spacesInTokens: boolean): {
       continue;
     }
     const at = skipSpace(text, cursor);
-    const len = matchAt(text, at, group.core);
+    const len = matchAt(text, at, group.raw) ?? matchAt(text, at, group.core);
     if (len !== undefined) {
       assign(group, at, at + len);
       cursor = at + len;
@@ -230,15 +243,24 @@ function alignedSpans(pieces: Piece[], text: string, spacesInTokens: boolean): {
     // Unmatched: find the next group that does match, and give the text before it to the run.
     let next = g + 1;
     let found: number | undefined;
-    for (; next < groups.length; next++) {
-      if (groups[next].core === '') {
+    for (; next < groups.length && next - g <= LOOKAHEAD_GROUPS; next++) {
+      const candidate = groups[next];
+      if (candidate.core === '') {
         // A whitespace token ends the run at the next whitespace.
         const ws = text.slice(at + 1).search(/\s/);
         found = ws < 0 ? undefined : at + 1 + ws;
         break;
       }
-      found = findAhead(text, at + 1, groups[next].core);
+      found = findAhead(text, at + 1, candidate.raw) ?? findAhead(text, at + 1, candidate.core);
       if (found !== undefined) break;
+    }
+    if (found === undefined && next < groups.length) {
+      // Nothing nearby matches: give this group the word at the cursor and go on.
+      const word = /^\S*/.exec(text.slice(at))![0];
+      assign(group, at, at + word.length);
+      cursor = at + word.length;
+      g++;
+      continue;
     }
     const stop = found ?? text.length;
     const run = groups.slice(g, next);
@@ -259,6 +281,17 @@ function alignedSpans(pieces: Piece[], text: string, spacesInTokens: boolean): {
   return spans;
 }
 
+interface Group {
+  /** Token indices [first, last]. */
+  first: number;
+  last: number;
+  /** Decoded text, and the same without surrounding whitespace. */
+  text: string;
+  core: string;
+  /** Model token strings, joined and trimmed. */
+  raw: string;
+}
+
 function skipSpace(text: string, pos: number): number {
   while (pos < text.length && /\s/.test(text[pos])) pos++;
   return pos;
@@ -268,6 +301,7 @@ const fold = (s: string) => s.normalize('NFKC').toLowerCase();
 
 /** Length of the text at `pos` that reads as `core` (exactly, else after NFKC and lower-casing). */
 function matchAt(text: string, pos: number, core: string): number | undefined {
+  if (core === '') return undefined;
   if (text.startsWith(core, pos)) return core.length;
   const want = fold(core);
   const max = Math.min(text.length - pos, core.length * 4 + 4);
@@ -275,17 +309,11 @@ function matchAt(text: string, pos: number, core: string): number | undefined {
   return undefined;
 }
 
-/** Where `core` next occurs from `from`, preferring places that start a word (a token boundary). */
+/** Where `core` next occurs from `from`. */
 function findAhead(text: string, from: number, core: string): number | undefined {
-  let firstAny: number | undefined;
-  for (let p = text.indexOf(core, from); p >= 0; p = text.indexOf(core, p + 1)) {
-    firstAny ??= p;
-    if (/\s/.test(text[p - 1]) || isWordChar(text[p - 1]) !== isWordChar(text[p])) return p;
-  }
-  return firstAny;
+  const p = core === '' ? -1 : text.indexOf(core, from);
+  return p < 0 ? undefined : p;
 }
-
-const isWordChar = (c: string) => /[\p{L}\p{N}_]/u.test(c);
 
 function stripReplacement(s: string): string {
   let end = s.length;

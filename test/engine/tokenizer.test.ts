@@ -87,10 +87,11 @@ describe('reference fixtures (WordLevel + Whitespace)', () => {
     const text = 'ab a ~~ ba a\n  x = 3';
     const tokens = tok.encode(text);
     checkSpans(text, tokens);
-    const unk = tok.encodeIds('[UNK]')[0];
+    const unk = readJson(join(FIXTURES, 'llama/tokenizer.json')).model.vocab['[UNK]'];
+    assert.equal(tok.tokenText(unk), '[UNK]');
     assert.deepEqual(
-      tokens.map((t) => [t.id === unk ? '[UNK]' : tok.tokenText(t.id), text.slice(t.start, t.end)]),
-      [['[UNK]', 'ab'], ['a', 'a'], ['[UNK]', '~~'], ['[UNK]', 'ba'], ['a', 'a'], ['x', 'x'], ['=', '='], ['3', '3']],
+      tokens.map((t) => [t.id === unk ? 'unknown' : tok.tokenText(t.id), text.slice(t.start, t.end)]),
+      [['unknown', 'ab'], ['a', 'a'], ['unknown', '~~'], ['unknown', 'ba'], ['a', 'a'], ['x', 'x'], ['=', '='], ['3', '3']],
     );
     assert.equal(tok.decode(tok.encodeIds('a = 3\nb = a')), 'a = 3 b = a');
   });
@@ -130,6 +131,11 @@ describe('character tokenizer for code programs', () => {
       assert.equal(tok.tokenText(t.id), PROGRAM[i]);
     });
     assert.equal(tok.decode(tokens.map((t) => t.id)), PROGRAM);
+    // No clean-up of spaces before punctuation unless a tokenizer_config asks for it.
+    const spaced = "x = f(a , b) . y ! 'z ?";
+    assert.equal(tok.decode(tok.encodeIds(spaced)), spaced);
+    const cleaning = Tokenizer.fromJson(charTokenizerJson(), { clean_up_tokenization_spaces: true });
+    assert.equal(cleaning.decode(cleaning.encodeIds(spaced)), "x = f(a, b). y! 'z?");
   });
 
   test('covers every code character, with special tokens at fixed ids', () => {
@@ -301,6 +307,46 @@ describe('SentencePiece-style (Metaspace) tokenizer', () => {
     assert.notEqual(tok.decode(tokens.map((t) => t.id)), text);
     checkSpans(text, tokens);
     assert.deepEqual(tokens.filter((t) => t.end > t.start).map((t) => t.text).join('').replace(/ /g, ''), 'x=y');
+  });
+});
+
+describe('robustness', () => {
+  /** Deterministic pseudo-random texts over an alphabet mixing code, spaces and multi-byte characters. */
+  function randomTexts(seed: number, count: number, length: number): string[] {
+    const alphabet = [...'ab xyz=#:3\n\t  ()é€世🎉', 'cafe\u0301', '[UNK]', 'ab', '<eos>'];
+    let state = seed;
+    const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    return Array.from({ length: count }, () => Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
+  }
+
+  test('spans keep their invariants on random text, for every kind of tokenizer', async () => {
+    const words = await Tokenizer.fromDir(join(FIXTURES, 'gpt2'));
+    const chars = Tokenizer.fromJson(charTokenizerJson());
+    const bytes = await qwen3();
+    const unk = readJson(join(FIXTURES, 'gpt2/tokenizer.json')).model.vocab['[UNK]'];
+    for (const text of randomTexts(7, 60, 30)) {
+      for (const tok of [words, chars, bytes]) checkSpans(text, tok.encode(text));
+      // Word level: a known token spans exactly its word; an unknown one, a run without whitespace.
+      for (const t of words.encode(text)) {
+        if (t.id === unk) assert.match(text.slice(t.start, t.end), /^\S+$/);
+        else assert.equal(text.slice(t.start, t.end), words.tokenText(t.id));
+      }
+      // Character level: one token per character, each over its own character.
+      const charTokens = chars.encode(text);
+      assert.equal(charTokens.map((t) => text.slice(t.start, t.end)).join(''), text);
+      for (const t of charTokens) assert.ok(t.text === CHAR_SPECIALS.eos || [...t.text].length === 1, JSON.stringify(t));
+      const lossless = text.normalize('NFC') === text;
+      if (lossless) checkTiling(text, bytes.encode(text));
+    }
+  });
+
+  test('a long text of mostly unknown words aligns in linear-ish time', async () => {
+    const tok = await Tokenizer.fromDir(join(FIXTURES, 'gpt2'));
+    const source = readFileSync(__filename, 'utf8');
+    const started = Date.now();
+    const tokens = tok.encode(source);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    checkSpans(source, tokens);
   });
 });
 
