@@ -13,6 +13,7 @@ import { LoadedModel } from './model';
 import { argmax, type PatchSource, patchSweep } from './patching';
 import { predictNext, variablePrompt } from './predict';
 import { progressBar } from './progress';
+import { runTraceCommand, runTraceExperimentCommand, TRACE_EXPERIMENT_USAGE, TRACE_USAGE } from './tracing/cli';
 
 const MODEL_FLAGS = {
   model: { type: 'string' },
@@ -100,6 +101,16 @@ const COMMANDS: Record<string, Command> = {
       console.log(`wrote ${v.out} (${res.shape.join(' × ')} cells; ${grid.changed.filter(Boolean).length} change the top-1 token)`);
       await model.dispose();
     },
+  },
+  trace: {
+    summary: 'causal tracing of a variable: counterfactual, patching grid, heatmap PNG',
+    usage: TRACE_USAGE,
+    run: runTraceCommand,
+  },
+  'trace-experiment': {
+    summary: 'causal tracing over many generated binding programs (resumable), aggregated by ref depth × layer',
+    usage: TRACE_EXPERIMENT_USAGE,
+    run: runTraceExperimentCommand,
   },
   tiny: {
     summary: 'write a random-init tiny checkpoint folder (for tests and trying things out)',
