@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { getSuite, listSuites } from '../../experiments';
-import { validateConfig, type Suite } from '../../engine/src/tasks/config';
+import { overrideSuite, validateConfig, type Suite } from '../../engine/src/tasks/config';
 import { LineHeuristicModel } from '../../engine/src/tasks/heuristicModel';
 import { OracleModel } from '../../engine/src/tasks/oracle';
+import { benchmarkModelLoader } from '../../engine/src/tasks/modelLoader';
 import { ROBUST_SEEDS_FILE } from '../../engine/src/tasks/results';
 import { runSuite } from '../../engine/src/tasks/runner';
 import { ModelPool } from '../../engine/src/tasks/textModel';
@@ -16,9 +17,23 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const pool = new ModelPool(async (name) => (name === 'heuristic' ? new LineHeuristicModel(name) : new OracleModel(name)));
 
+test('overrideSuite changes every experiment and only the given settings', () => {
+  const s = overrideSuite(getSuite('range-simple'), { samplesPerLength: 3, seed: undefined });
+  assert.ok(s.experiments.every((e, i) => e.samplesPerLength === 3 && e.seed === getSuite('range-simple').experiments[i].seed));
+  assert.equal(getSuite('range-simple').experiments[0].samplesPerLength, 100, 'the registered suite is untouched');
+});
+
+test('benchmarkModelLoader gives the reference models by name', async () => {
+  const load = benchmarkModelLoader();
+  const [answer] = await (await load('oracle')).generate(['a = 4\nb = a\n#b:'], { maxNewTokens: 3 });
+  assert.equal(answer, ' 4\n');
+  assert.ok((await load('line-heuristic')) instanceof LineHeuristicModel);
+  await assert.rejects(load(join(tmp, 'no-such-model')));
+});
+
 /** The suite with 2 samples per length, so a test can run all of it. */
 function small(s: Suite): Suite {
-  return { ...s, experiments: s.experiments.map((e) => ({ ...e, samplesPerLength: 2 })) };
+  return overrideSuite(s, { samplesPerLength: 2 });
 }
 
 test('the seed suites are listed and found by name', () => {

@@ -75,6 +75,14 @@ export function suiteExperiment(...args: Parameters<typeof quickExperiment>): Om
   return rest;
 }
 
+/** Settings a caller may change for every experiment of a suite (e.g. fewer samples for a quick look). */
+export type SuiteOverrides = Partial<Pick<ExperimentConfig, 'samplesPerLength' | 'seed' | 'maxNewTokens' | 'batchSize'>>;
+
+export function overrideSuite(suite: Suite, overrides: SuiteOverrides): Suite {
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...suite, experiments: suite.experiments.map((e) => ({ ...e, ...set })) };
+}
+
 /** Checks a config read from anywhere (suite, CLI, config.json); errors name the field at fault. */
 export function validateConfig(raw: unknown, where = 'config'): ExperimentConfig {
   if (typeof raw !== 'object' || raw === null) throw new IntrospectError('must be an object', where);

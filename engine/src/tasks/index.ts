@@ -6,6 +6,7 @@ export * from './engineTextModel';
 export * from './generators';
 export * from './heuristicModel';
 export * from './interpreter';
+export * from './modelLoader';
 export * from './oracle';
 export * from './parsers';
 export * from './prompts';
