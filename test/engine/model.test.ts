@@ -86,6 +86,25 @@ for (const modelType of TYPES) {
   });
 }
 
+test('float16 and bfloat16 checkpoints load and agree with their float32 original', async () => {
+  const base = { modelType: 'qwen2' as const, seed: 5 };
+  await writeTinyCheckpoint(join(root, 'qwen2-f32'), base);
+  const ref = await load(join(root, 'qwen2-f32'));
+  const ids = ref.tokenizer.encodeIds(PROGRAM);
+  const want = (await ref.forward([ids])).logits.data;
+  await ref.dispose();
+  for (const dtype of ['float16', 'bfloat16'] as const) {
+    await writeTinyCheckpoint(join(root, `qwen2-${dtype}`), { ...base, dtype });
+    const m = await load(join(root, `qwen2-${dtype}`));
+    const got = (await m.forward([ids])).logits.data;
+    await m.dispose();
+    // Only the stored weights were rounded (float16: 11 significant bits, bfloat16: 8).
+    const scale = Math.max(...Array.from(want, Math.abs));
+    assert.ok(maxAbsDiff(got, want) < (dtype === 'float16' ? 2e-3 : 2e-2) * scale, `${dtype}: ${maxAbsDiff(got, want)} (scale ${scale})`);
+    assert.ok(maxAbsDiff(got, want) > 0, 'weights were really stored rounded');
+  }
+});
+
 describe('patching and knockout semantics (llama)', () => {
   let model: LoadedModel;
   before(async () => {
