@@ -6,6 +6,7 @@
 import type { Intervention, PatchGrid, TopToken, TraceTarget } from './api/types';
 import { IntrospectError } from './errors';
 import type { LoadedModel } from './model';
+import { argmax } from './patching';
 import { topK } from './predict';
 import { Rng } from './tasks/rng';
 import { type TraceProgram, traceProgram } from './tracing/chain';
@@ -77,6 +78,8 @@ export async function traceGrid(model: LoadedModel, t: PreparedTrace, opts: Omit
     tokens: t.cf.clean,
     cleanAnswer: tokenAt(model, r.cleanLogits, answer.clean),
     cfAnswer: tokenAt(model, r.cfLogits, answer.cf),
+    cleanTop1: tokenAt(model, r.cleanLogits, argmax(r.cleanLogits)),
+    cfTop1: tokenAt(model, r.cfLogits, argmax(r.cfLogits)),
     ldClean,
     ldCf,
     metrics,

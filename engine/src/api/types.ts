@@ -92,6 +92,9 @@ export interface PatchGrid {
   positions?: number[];
   /** Head of each `head` index (absent: 0, 1, 2, ...). */
   heads?: number[];
+  /** The unpatched runs' own top-1 tokens (whether the model answers right at all). */
+  cleanTop1?: TopToken;
+  cfTop1?: TopToken;
   /** The clean prompt (code + query line) and the counterfactual one, whose tokens line up. */
   prompt?: string;
   cfPrompt?: string;
