@@ -19,3 +19,8 @@ test('writePng creates folders, replaces old files and leaves no temp files', (t
   assert.deepEqual(readdirSync(join(dir, 'run', 'plots')), ['accuracy.png']);
   assert.deepEqual([...readFileSync(path).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
 });
+
+test('the same data renders to the same bytes', () => {
+  const summary = { byModelLength: [1, 2, 3].map((length) => ({ model: 'm', length, accuracy: 1 / length, n: 20 })) };
+  assert.deepEqual(accuracyPlotPng(summary), accuracyPlotPng(summary));
+});

@@ -1,6 +1,6 @@
 /** Grouped bar charts: one group per category, one bar per series (e.g. accuracy per task per model). */
 import { IntrospectError } from '../errors';
-import { frameLayout, frameSvg, type FrameSpec } from './frame';
+import { frameLayout, frameSvg, type FrameLayout, type FrameSpec } from './frame';
 import { seriesStyle } from './palette';
 import { svgToPng } from './rasterize';
 import { line, rect, type Box } from './svg';
@@ -45,7 +45,7 @@ function validate(spec: BarPlotSpec): void {
   if (spec.yRange) range(spec.yRange[0], spec.yRange[1], 'barPlot.yRange');
 }
 
-function build(spec: BarPlotSpec): { frame: FrameSpec; layout: BarPlotLayout; colors: string[] } {
+function build(spec: BarPlotSpec): { frame: FrameSpec; frameLayout: FrameLayout; layout: BarPlotLayout; colors: string[] } {
   validate(spec);
   const nCat = spec.categories.length;
   const nSer = spec.series.length;
@@ -88,7 +88,7 @@ function build(spec: BarPlotSpec): { frame: FrameSpec; layout: BarPlotLayout; co
     }),
   );
   const colors = spec.series.map((_, i) => seriesStyle(i).color);
-  return { frame, layout: { width: f.width, height: f.height, pixelScale: spec.scale ?? 2, plot: f.plot, y, bars }, colors };
+  return { frame, frameLayout: f, layout: { width: f.width, height: f.height, pixelScale: spec.scale ?? 2, plot: f.plot, y, bars }, colors };
 }
 
 export function barPlotLayout(spec: BarPlotSpec): BarPlotLayout {
@@ -96,14 +96,14 @@ export function barPlotLayout(spec: BarPlotSpec): BarPlotLayout {
 }
 
 export function barPlotSvg(spec: BarPlotSpec): string {
-  const { frame, layout, colors } = build(spec);
+  const { frame, frameLayout: f, layout, colors } = build(spec);
   const content = layout.bars.flatMap((row, si) => row.flatMap((b) => (b ? [rect(b.x, b.y, b.w, b.h, colors[si])] : [])));
   // With negative bars the zero line is where bars grow from; mark it.
   if (layout.y.map(0) < layout.plot.h - 0.5) {
     const y0 = layout.plot.y + layout.y.map(0);
     content.push(line(layout.plot.x, y0, layout.plot.x + layout.plot.w, y0, '#444444', 1));
   }
-  return frameSvg(frame, frameLayout(frame), content);
+  return frameSvg(frame, f, content);
 }
 
 export function barPlotPng(spec: BarPlotSpec): Buffer {

@@ -8,7 +8,7 @@ import { loadSync, type Font } from 'opentype.js';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
-export type FontWeight = 'normal' | 'bold';
+type FontWeight = 'normal' | 'bold';
 
 const fontDir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 

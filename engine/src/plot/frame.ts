@@ -7,16 +7,16 @@ import { displayLabel } from './label';
 import { line, n, rect, svgDocument, text, type Box } from './svg';
 import type { Tick } from './ticks';
 
-export const PAD = 16;
+const PAD = 16;
 const GAP = 6;
 const TITLE_SIZE = 15;
 const AXIS_TITLE_SIZE = 12;
-export const TICK_SIZE = 11;
+const TICK_SIZE = 11;
 const LEGEND_SIZE = 11;
 const LEGEND_ROW = 18;
 const SWATCH = 22;
 
-export interface LegendEntry {
+interface LegendEntry {
   name: string;
   color: string;
   dash?: string;
@@ -38,12 +38,6 @@ export interface FrameSpec {
   legend: LegendEntry[];
 }
 
-export interface Frame {
-  width: number;
-  height: number;
-  plot: Box;
-}
-
 interface XLabels {
   /** Height of the band under the plot. */
   h: number;
@@ -59,7 +53,17 @@ function xLabels(spec: FrameSpec): XLabels {
   return widest > slot - 4 ? { h: widest, rotate: true, items } : { h: TICK_SIZE * 1.3, rotate: false, items };
 }
 
-export function frameLayout(spec: FrameSpec): Frame & { xl: XLabels; legendNames: string[] } {
+export interface FrameLayout {
+  width: number;
+  height: number;
+  plot: Box;
+  xl: XLabels;
+  legendNames: string[];
+  /** Width of the widest y tick label. */
+  yTickW: number;
+}
+
+export function frameLayout(spec: FrameSpec): FrameLayout {
   const yTickW = Math.max(0, ...spec.yTicks.filter((t) => t.label).map((t) => textWidth(t.label, TICK_SIZE)));
   const xl = xLabels(spec);
   const legendNames = spec.legend.map((e) => displayLabel(e.name, 40));
@@ -71,11 +75,11 @@ export function frameLayout(spec: FrameSpec): Frame & { xl: XLabels; legendNames
   const right = x + spec.plotW + legendW + PAD + (xl.rotate ? 0 : TICK_SIZE);
   const titleW = spec.title ? textWidth(spec.title, TITLE_SIZE, 'bold') + 2 * PAD : 0;
   const legendBottom = y + spec.legend.length * LEGEND_ROW + PAD;
-  return { width: Math.ceil(Math.max(right, titleW)), height: Math.ceil(Math.max(bottom, legendBottom)), plot, xl, legendNames };
+  return { width: Math.ceil(Math.max(right, titleW)), height: Math.ceil(Math.max(bottom, legendBottom)), plot, xl, legendNames, yTickW };
 }
 
 /** The whole figure: frame around `content` (already in figure coordinates, drawn clipped to the plot). */
-export function frameSvg(spec: FrameSpec, layout: ReturnType<typeof frameLayout>, content: string[]): string {
+export function frameSvg(spec: FrameSpec, layout: FrameLayout, content: string[]): string {
   const { plot, xl } = layout;
   const body: string[] = [];
   if (spec.title) {
@@ -104,8 +108,7 @@ export function frameSvg(spec: FrameSpec, layout: ReturnType<typeof frameLayout>
   }
   if (spec.xLabel) body.push(text(plot.x + plot.w / 2, ly + xl.h + GAP + AXIS_TITLE_SIZE, spec.xLabel, { size: AXIS_TITLE_SIZE, anchor: 'middle' }));
   if (spec.yLabel) {
-    const yTickW = Math.max(0, ...spec.yTicks.filter((t) => t.label).map((t) => textWidth(t.label, TICK_SIZE)));
-    body.push(text(plot.x - 8 - yTickW - GAP - AXIS_TITLE_SIZE * 0.3, plot.y + plot.h / 2, spec.yLabel, { size: AXIS_TITLE_SIZE, anchor: 'middle', rotate: -90 }));
+    body.push(text(plot.x - 8 - layout.yTickW - GAP - AXIS_TITLE_SIZE * 0.3, plot.y + plot.h / 2, spec.yLabel, { size: AXIS_TITLE_SIZE, anchor: 'middle', rotate: -90 }));
   }
 
   spec.legend.forEach((e, i) => {

@@ -9,7 +9,7 @@ export interface Box {
   h: number;
 }
 
-export function escapeXml(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
 }
 
@@ -18,7 +18,7 @@ export function n(x: number): string {
   return String(Math.round(x * 100) / 100);
 }
 
-export interface TextOptions {
+interface TextOptions {
   size: number;
   anchor?: 'start' | 'middle' | 'end';
   /** Vertical alignment of the text box around y. */
