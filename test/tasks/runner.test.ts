@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -146,4 +146,17 @@ test('models are loaded once and kept; low-memory mode unloads each after use', 
   await runExperiment(config, { pool, outDir: join(tmp, 'pool'), lowMemory: true, plot: false });
   assert.deepEqual(pool.list(), []);
   assert.equal(loaded.length, 6);
+});
+
+test('a torn last line (killed mid-write) is cut off on resume', async () => {
+  const config = bindingConfig({ name: 'torn', samplesPerLength: 4 });
+  const r = await runExperiment(config, { pool: referencePool(), outDir: join(tmp, 'torn'), plot: false });
+  const file = join(r.runDir, RESULTS_FILE);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  writeFileSync(file, lines.slice(0, 10).join('\n') + '\n' + lines[10].slice(0, 25));
+  assert.equal(readResults(r.runDir).length, 10, 'the torn line is not a row');
+  const resumed = await resumeExperiment(r.runDir, { pool: referencePool(), plot: false });
+  assert.equal(resumed.skipped, 10);
+  assert.equal(resumed.rows.length, r.rows.length);
+  assert.equal(new Set(resumed.rows.map(rowKey)).size, r.rows.length);
 });
