@@ -129,6 +129,16 @@ describe('writing', () => {
     assert.ok(Number.isNaN(back.get('h')!.data[12]) && Number.isNaN(back.get('b')!.data[12]));
   });
 
+  test('concurrent writes of one file each land whole', async () => {
+    const path = join(dir, 'concurrent.safetensors');
+    const versions = [1, 2, 3].map((v) => ({ w: { dtype: 'float32' as const, shape: [1000], data: new Float32Array(1000).fill(v) } }));
+    await Promise.all(versions.map((t) => writeSafetensors(path, t)));
+    const data = (await readSafetensors(path)).get('w')!.data;
+    assert.ok([1, 2, 3].includes(data[0]) && data.every((x) => x === data[0]));
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    await rejectsWith(readSafetensors(path, { names: ['w', 'v'] }), "no tensor named 'v'");
+  });
+
   test('rejects data that does not fill its shape, and leaves no file behind', async () => {
     const path = join(dir, 'bad-write.safetensors');
     await rejectsWith(

@@ -46,7 +46,7 @@ function requireDir(dir: string): void {
 }
 
 /** The weight files of a checkpoint folder and which tensors each holds (undefined: all of them). */
-export function weightFiles(dir: string): { file: string; names?: string[] }[] {
+function weightFiles(dir: string): { file: string; names?: string[] }[] {
   requireDir(dir);
   const indexPath = join(dir, INDEX);
   if (existsSync(indexPath)) {

@@ -261,6 +261,9 @@ const STORED: Record<StoredFloatDType, { tag: string; size: number }> = {
   bfloat16: { tag: 'BF16', size: 2 },
 };
 
+/** Numbers temporary files, so concurrent writes from this process never share one. */
+let writes = 0;
+
 /** Elements converted per write, so converting a large tensor never duplicates it whole. */
 const WRITE_CHUNK = 1 << 22;
 
@@ -300,7 +303,7 @@ export async function writeSafetensors(
   const padded = Math.ceil(json.length / 8) * 8;
   json = Buffer.concat([json, Buffer.alloc(padded - json.length, 0x20)]);
 
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++writes}.tmp`);
   const fh = await open(tmp, 'w');
   try {
     const len = Buffer.alloc(8);
