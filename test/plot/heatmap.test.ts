@@ -82,6 +82,7 @@ test('a diverging map is white at zero, red for positive and blue for negative v
   const s = spec({ values, rows, cols, rowLabels: ['L0', 'L1', 'L2'], colLabels: ['H0', 'H1', 'H2', 'H3'], diverging: true, vmin: undefined, vmax: undefined });
   const L = heatmapLayout(s);
   assert.deepEqual([L.color.vmin, L.color.vmax], [-2, 2], 'default range is symmetric about zero');
+  assert.deepEqual(heatmapLayout({ ...s, vmax: 1 }).color, { vmin: -1, vmax: 1, diverging: true }, 'one bound is mirrored');
   const img = decode(heatmapPng(s), L.pixelScale);
   const zero = img.at(...cellCenter(L, 0, 0));
   assert.ok(zero.every((c) => c >= 235), `zero should be near white, got ${zero}`);
@@ -131,6 +132,8 @@ test('the layout adapts to many columns and to long labels', () => {
   assert.ok(wide.width > L.width * 3, 'wide grids widen the figure');
   assert.ok(wide.cellW >= wide.colLabelSize + 1, 'each column keeps room for a label line');
   assert.ok(wide.width * wide.pixelScale <= 8000, 'very wide figures stay a sane PNG size');
+  const tall = heatmapLayout({ ...base, rows: 400, values: grid(400, base.cols), rowLabels: Array.from({ length: 400 }, (_, i) => String(i)) });
+  assert.ok(tall.height * tall.pixelScale <= 8000 && tall.cellH >= tall.rowLabelSize + 1);
   const longCols = heatmapLayout({ ...base, colLabels: base.colLabels.map((l) => `${l}_long_label`) });
   assert.ok(longCols.rotateColLabels);
   assert.ok(longCols.colLabelBox.h > L.colLabelBox.h, 'longer labels get a taller label band');

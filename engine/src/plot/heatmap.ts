@@ -26,12 +26,15 @@ export interface HeatmapSpec {
   yLabel?: string;
   /** Signed data: RdBu centred on 0 (blue < 0 < red). Otherwise viridis. */
   diverging?: boolean;
-  /** Colour range; values outside are clamped. Defaults: data range, or ±max|value| when diverging. */
+  /**
+   * Colour range; values outside are clamped. Defaults: the data's range; when diverging,
+   * ±max|value|, or the mirror of the one bound given.
+   */
   vmin?: number;
   vmax?: number;
   /** Print each value in its cell, where it fits. */
   annotate?: boolean;
-  /** Device pixels per layout pixel; default 2, lowered so very wide figures stay under 8000 px. */
+  /** Device pixels per layout pixel; default 2, lowered so very large figures stay within 8000 px a side. */
   scale?: number;
 }
 
@@ -76,9 +79,10 @@ function colorScale(spec: HeatmapSpec): ColorScale {
   let lo = spec.vmin;
   let hi = spec.vmax;
   if (diverging) {
+    // One bound given: mirror it, so the scale stays symmetric about 0 unless asked otherwise.
     const m = present.reduce((a, v) => Math.max(a, Math.abs(v)), 0) || 1;
-    lo ??= -m;
-    hi ??= m;
+    lo ??= hi !== undefined ? -hi : -m;
+    hi ??= -lo;
     if (!(lo < 0 && hi > 0)) throw new IntrospectError(`a diverging colour range must contain 0, got [${lo}, ${hi}]`, 'heatmap.vmin/vmax');
   } else {
     const dmin = present.length ? present.reduce((a, v) => Math.min(a, v)) : 0;
@@ -143,7 +147,7 @@ export function heatmapLayout(spec: HeatmapSpec): HeatmapLayout {
   const titleW = spec.title ? textWidth(spec.title, TITLE_SIZE, 'bold') + 2 * PAD : 0;
   const width = Math.ceil(Math.max(right, titleW));
   const height = Math.ceil(Math.max(bottom, colorbar.y + colorbar.h + PAD));
-  const pixelScale = spec.scale ?? Math.min(2, 8000 / width);
+  const pixelScale = spec.scale ?? Math.min(2, 8000 / width, 8000 / height);
   return { width, height, pixelScale, plot, cellW, cellH, colorbar, color, rowLabels, colLabels, rowLabelSize, colLabelSize, rotateColLabels, colLabelBox, rowLabelBox, ticks, colorbarTitleX };
 }
 
