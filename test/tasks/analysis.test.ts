@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { compareModels, errorRows, formatErrors, loadRun, robustSeeds, summarize } from '../../engine/src/tasks/analysis';
+import { compareModels, errorRows, formatErrors, loadRun, robustSeeds, summarize, writeComparison } from '../../engine/src/tasks/analysis';
 import { quickExperiment } from '../../engine/src/tasks/config';
 import { LineHeuristicModel } from '../../engine/src/tasks/heuristicModel';
 import { OracleModel } from '../../engine/src/tasks/oracle';
@@ -97,4 +97,7 @@ test('cross-model comparison over every run folder, as CSV and Markdown', () => 
   assert.equal(csv.length, 1 + 4 + 2);
   assert.ok(c.markdown.includes(`| heuristic | binding | ${heur.length} | ${(hAcc * 100).toFixed(1)}% |`));
   assert.equal(loadRun(bindingDir).summary!.overall.n, binding.length);
+  writeComparison(tmp);
+  assert.equal(readFileSync(join(tmp, 'comparison.csv'), 'utf8'), c.csv);
+  assert.equal(readFileSync(join(tmp, 'comparison.md'), 'utf8'), c.markdown);
 });

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from './config';
-import { listRunDirs, readResults, readRunConfig, SUMMARY_FILE, type ResultRow } from './results';
+import { listRunDirs, readResults, readRunConfig, SUMMARY_FILE, writeFileAtomic, type ResultRow } from './results';
 
 export interface Accuracy {
   n: number;
@@ -220,4 +220,12 @@ export function compareModels(root: string): Comparison {
         ...[...rows, ...overall].map((r) => `| ${md(r.model)} | ${md(r.experiment)} | ${r.n} | ${(r.accuracy * 100).toFixed(1)}% |`),
       ].join('\n') + '\n',
   };
+}
+
+/** Writes `comparison.csv` and `comparison.md` into `root` (atomically); returns the comparison. */
+export function writeComparison(root: string): Comparison {
+  const c = compareModels(root);
+  writeFileAtomic(join(root, 'comparison.csv'), c.csv);
+  writeFileAtomic(join(root, 'comparison.md'), c.markdown);
+  return c;
 }
