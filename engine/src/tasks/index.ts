@@ -2,6 +2,7 @@
 export * from './analysis';
 export * from './binding';
 export * from './config';
+export * from './divergence';
 export * from './engineTextModel';
 export * from './generators';
 export * from './heuristicModel';
