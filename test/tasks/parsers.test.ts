@@ -21,6 +21,8 @@ test('integer parser: the ways models state a number', () => {
     ['<think>x is 3, then 5, then 8</think>\n8', 8],
     ['<think>Let me compute: 4 + 4 = 8. Hmm, the answer is 8? No, 9.</think>The answer is 9.', 9],
     ['<think>still thinking about 3 and 4 and', null],
+    ['3 + 4 = 7', 7],
+    ['2 * 3 = 6, so x is 6', 6],
     ['I cannot determine the value.', null],
     ['', null],
   ];
@@ -38,6 +40,7 @@ test('boolean parser: True/true/yes/1, sentences, thinking', () => {
     ['1', true],
     ['0', false],
     ['**False**', false],
+    ['\\boxed{True}', true],
     ['The answer is True.', true],
     ['x = x and y makes x False, then not x makes it True. The final value is False', false],
     ['x starts True, y is False; x and y is False, so the result: False', false],

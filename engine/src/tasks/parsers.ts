@@ -54,12 +54,16 @@ function markedInt(t: string): number | null {
   return null;
 }
 
-/** An integer: a marked final answer, else a leading integer, else `= N`, else the first integer. */
+/**
+ * An integer: a marked final answer, else a leading integer (not one that starts arithmetic),
+ * else the first `= N`, else the first integer.
+ */
 export function parseInteger(text: string): number | null {
   const t = cleanResponse(text);
   const marked = markedInt(t);
   if (marked !== null) return marked;
-  const lead = new RegExp(String.raw`^[\s:=(\[]*` + INT + String.raw`(?![\w.]\d)`).exec(t);
+  // A leading number is the answer unless it starts arithmetic ("3 + 4 = 7").
+  const lead = new RegExp(String.raw`^[\s:=(\[]*` + INT + String.raw`(?![\w.]\d)(?!\s*[-+*/×%]\s*\d)`).exec(t);
   if (lead) return toInt(lead[1]);
   const assigned = new RegExp(String.raw`=\s*` + INT + String.raw`\b`).exec(t);
   if (assigned) return toInt(assigned[1]);
@@ -81,7 +85,7 @@ function toBool(word: string): boolean {
  */
 export function parseBoolean(text: string): boolean | null {
   const t = cleanResponse(text);
-  for (const marker of FINAL_MARKERS.slice(1)) {
+  for (const marker of FINAL_MARKERS) {
     const m = lastMatch(t, new RegExp(marker + BOOL, 'gi'));
     if (m) return toBool(m[1]);
   }
