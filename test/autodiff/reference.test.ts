@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeBatch } from '../../engine/src/autodiff/batch';
 import { loadParameters } from '../../engine/src/autodiff/load';
+import { headGradient } from '../../engine/src/autodiff/heads';
 import { buildLossGraph } from '../../engine/src/autodiff/lossGraph';
 import { LossRunner } from '../../engine/src/autodiff/runner';
 import { openSafetensors } from '../../engine/src/checkpoint/safetensors';
@@ -100,4 +101,44 @@ describe('gradients of chosen parameters and of hook activations (llama)', () =>
       await ref.close();
     }
   });
+});
+
+describe('one head\'s gradient', () => {
+  for (const family of ['llama', 'gpt2']) {
+    test(`${family}: a head's slice of the q and o gradients is the matching part of the HF parameter's gradient`, async () => {
+      const dir = join(FIXTURES, family);
+      const ref = await openSafetensors(join(dir, 'reference.safetensors'));
+      const ids = await ref.readInt('input_ids');
+      const T = ids.shape[1];
+      const rows = [0, 1].map((r) => Array.from(ids.data.slice(r * T, (r + 1) * T), Number));
+      const { layout, flat } = await loadParameters(dir);
+      const { dModel: d, dHead: dh } = layout.spec;
+      const hf =
+        family === 'llama'
+          ? { q: 'model.layers.1.self_attn.q_proj.weight', o: 'model.layers.1.self_attn.o_proj.weight' }
+          : { q: 'transformer.h.1.attn.c_attn.weight', o: 'transformer.h.1.attn.c_proj.weight' };
+      const runner = await LossRunner.create(buildLossGraph(layout, flat, { params: Object.values(hf) }), layout.size);
+      try {
+        const out = await runner.run(flat, makeBatch(rows));
+        const head = 2;
+        const q = headGradient(out, layout.spec, 1, 'q', head);
+        const o = headGradient(out, layout.spec, 1, 'o', head);
+        const gq = (await ref.readFloat(`grad.${hf.q}`)).data;
+        const go = (await ref.readFloat(`grad.${hf.o}`)).data;
+        // HF Linear is [out, in]; GPT-2's Conv1D is [in, out] with q, k, v side by side (3·d columns).
+        const expectQ = new Float32Array(d * dh);
+        const expectO = new Float32Array(dh * d);
+        for (let i = 0; i < d; i++)
+          for (let j = 0; j < dh; j++) {
+            expectQ[i * dh + j] = family === 'llama' ? gq[(head * dh + j) * d + i] : gq[i * 3 * d + head * dh + j];
+            expectO[j * d + i] = family === 'llama' ? go[i * (layout.spec.nHeads * dh) + head * dh + j] : go[(head * dh + j) * d + i];
+          }
+        assert.ok(relError(q, expectQ) <= REL_TOL, 'q');
+        assert.ok(relError(o, expectO) <= REL_TOL, 'o');
+      } finally {
+        await runner.release();
+        await ref.close();
+      }
+    });
+  }
 });

@@ -6,3 +6,4 @@ export { buildLossGraph, gradOutput, type LossGraph, type LossGraphOptions, type
 export { LossRunner, type LossAndGradients } from './runner';
 export { makeBatch, type TokenBatch, type BatchOptions } from './batch';
 export { loadParameters, type LoadedParameters } from './load';
+export { headGradient, projectionWeight, type Projection } from './heads';

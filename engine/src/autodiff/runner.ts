@@ -19,6 +19,8 @@ export interface LossAndGradients {
   loss: number;
   /** d objective / d parameters, flat HF layout (zero outside the differentiated parameters; empty if none are). */
   grad: Float32Array;
+  /** d objective / d graph weight, in the graph's canonical orientation ([in, out]), by graph weight name. */
+  weights: Map<string, Float32Array>;
   /** d objective / d activation, [B,T,D] each. */
   hooks: Map<BlockHookName, Float32Array>;
   /** [B,T,V], when the graph outputs logits. */
@@ -66,9 +68,12 @@ export class LossRunner {
     const out = await this.session.run(feeds);
     const grad = opts.into ?? new Float32Array(this.graph.weightGrads.size ? this.paramCount : 0);
     grad.fill(0);
+    const weights = new Map<string, Float32Array>();
     for (const w of this.graph.weightInputs) {
       const name = this.graph.weightGrads.get(w.name);
-      if (name) scatterAdd(grad, out[name].data as Float32Array, w.sources);
+      if (!name) continue;
+      weights.set(w.name, out[name].data as Float32Array);
+      scatterAdd(grad, out[name].data as Float32Array, w.sources);
     }
     const hooks = new Map<BlockHookName, Float32Array>();
     for (const [h, name] of this.graph.hookGrads) hooks.set(h, out[name].data as Float32Array);
@@ -76,6 +81,7 @@ export class LossRunner {
       perRow: this.graph.perRow ? (out[PER_ROW_LOSS_OUTPUT].data as Float32Array) : undefined,
       loss: Number(out[LOSS_OUTPUT].data[0]),
       grad,
+      weights,
       hooks,
       logits: out.logits?.data as Float32Array | undefined,
     };
