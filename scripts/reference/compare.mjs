@@ -33,7 +33,8 @@ const SWEEPS = {
 };
 /**
  * Gradients are named as torch's named_parameters() names them; transformers 5 calls GPT-NeoX's
- * output head `lm_head` there but saves it under the checkpoint name `embed_out.weight`.
+ * output head `lm_head` there but saves it under the checkpoint name `embed_out.weight`. The
+ * checkpoint name is tried second, for folders made by a version that keeps one name.
  */
 const GRAD_NAME = { 'embed_out.weight': 'lm_head.weight' };
 
@@ -124,9 +125,9 @@ async function checkModel(dir, cacheDir, report) {
       let worst = { e: 0, param: '' };
       const bad = [];
       for (const s of layout.slots) {
-        const key = `grad.${GRAD_NAME[s.name] ?? s.name}`;
-        if (!has(key)) {
-          bad.push(`${key} missing`);
+        const key = [`grad.${GRAD_NAME[s.name]}`, `grad.${s.name}`].find(has);
+        if (!key) {
+          bad.push(`grad.${s.name} missing`);
           continue;
         }
         const g = diff(res.grad.subarray(s.offset, s.offset + s.size), (await read(key)).data);
