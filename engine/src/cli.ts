@@ -3,9 +3,11 @@
  * parseArgs; user errors print one clear line and exit 1, with no stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Device, DType } from './api/types';
 import { writeJsonAtomic } from './atomicWrite';
+import { runDemo } from './demo';
 import { type TinyModelType, writeTinyCheckpoint } from './checkpoint/tiny';
 import { IntrospectError } from './errors';
 import { BLOCK_HOOK_KINDS, type BlockHookKind } from './hooks';
@@ -28,6 +30,14 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  demo: {
+    summary: 'the main job on the embedded model: predict a variable in an example program, trace it, write heatmaps',
+    usage: 'introspect demo [--out results/demo] [--model DIR] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--seed 3]',
+    async run(argv) {
+      const { values: v } = parse(argv, { ...MODEL_FLAGS, out: { type: 'string', default: join('results', 'demo') }, seed: { type: 'string', default: '3' } });
+      await runDemo({ out: v.out!, model: v.model, device: v.device as Device, dtype: v.dtype as DType, seed: Number(v.seed) });
+    },
+  },
   predict: {
     summary: "the model's top next-token values for a variable after the code",
     usage: 'introspect predict --model DIR --file prog.py --var x [--top 5] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--json]',

@@ -1,0 +1,24 @@
+/**
+ * The embedded default model: a small Llama-style model the project trains itself on variable
+ * binding programs (experiments/train/bindingTracer.ts), shipped in `models/binding-tracer/`, so
+ * everything works offline out of the box.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { IntrospectError } from './errors';
+
+export const EMBEDDED_MODEL_NAME = 'binding-tracer';
+
+/** The package root: the nearest folder above this module holding `models/` and `package.json`. */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) return dir;
+    if (dirname(dir) === dir) throw new IntrospectError('cannot find the models/ folder of the Introspect package', __dirname);
+  }
+}
+
+export function embeddedModelDir(): string {
+  const dir = join(packageRoot(), 'models', EMBEDDED_MODEL_NAME);
+  if (!existsSync(join(dir, 'config.json'))) throw new IntrospectError('the embedded model is missing', dir);
+  return dir;
+}
