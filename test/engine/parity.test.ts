@@ -12,7 +12,8 @@ import { BLOCK_HOOK_KINDS, hookName } from '../../engine/src/hooks';
 import { LoadedModel } from '../../engine/src/model';
 import { patchSweep } from '../../engine/src/patching';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'reference-models');
+// INTROSPECT_REFERENCE_MODELS points the test at a folder made by scripts/reference/make_reference.py.
+const FIXTURES = process.env.INTROSPECT_REFERENCE_MODELS ?? join(__dirname, '..', 'fixtures', 'reference-models');
 const FAMILIES = Object.keys(JSON.parse(readFileSync(join(FIXTURES, 'index.json'), 'utf8')));
 const TOL = 1e-4;
 const cacheDir = mkdtempSync(join(tmpdir(), 'introspect-parity-'));
