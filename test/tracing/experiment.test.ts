@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
+import type { Intervention } from '../../engine/src/api/types';
 import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
 import { charTokenizerJson, CODE_CHARS } from '../../engine/src/checkpoint/tokenizerJson';
 import { LoadedModel } from '../../engine/src/model';
 import { bindingProgram } from '../../engine/src/tasks/binding';
 import { Rng } from '../../engine/src/tasks/rng';
+import { prepareTrace } from '../../engine/src/trace';
+import { attributionGrid, pearson } from '../../engine/src/tracing/attribution';
 import {
   DEFAULT_EXPERIMENT,
   INTERVENTION_RESULTS,
@@ -138,6 +141,37 @@ describe('trace experiment', () => {
     assert.deepEqual(readJson(join(part, INTERVENTION_RESULTS)), readJson(join(whole, INTERVENTION_RESULTS)));
     assert.deepEqual(readJson(join(part, PATCH_RESULTS)), readJson(join(whole, PATCH_RESULTS)));
     await assert.rejects(runTraceExperiment(model, part, { ...CONFIG, programs: 4 }), /different config/);
+  });
+
+  test('attribution patching is recorded at the same cells, with its correlation', async () => {
+    const out = join(tmp, 'attr');
+    const config = { ...CONFIG, hops: [2], programs: 2, interventions: ['resid', 'heads', 'knockout'] as Intervention[], attribution: true };
+    const summary = await runTraceExperiment(model, out, config);
+    const results = readJson<InterventionResultsFile>(join(out, INTERVENTION_RESULTS));
+    for (const p of results.programs) {
+      const code = p.prompt.split('\n').slice(0, -1).join('\n');
+      const t = prepareTrace(model, code, p.variable);
+      assert.equal(t.cf.cfPrompt.length, p.cfPrompt!.length);
+      for (const i of ['resid', 'heads'] as const) {
+        const g = p.grids![i]!;
+        // Estimated by hand over the full grid, then read at the recorded grid's cells.
+        const full = await attributionGrid(model, { ...t, cf: { ...t.cf, counterfactual: model.tokenizer.encode(p.cfPrompt!) } }, i, {
+          clean: g.cleanAnswer.id,
+          cf: g.cfAnswer.id,
+        });
+        const cols = g.shape[1];
+        const expected = g.metrics.normalized.map((_, c) => {
+          const l = Math.floor(c / cols);
+          const col = i === 'resid' ? g.positions![c % cols] : c % cols;
+          return full.normalized[l * full.shape[1] + col];
+        });
+        assert.equal(g.attribution!.normalized.length, expected.length);
+        g.attribution!.normalized.forEach((x, c) => assert.ok(Math.abs(x - expected[c]) < 1e-4, `${p.id} ${i} cell ${c}`));
+        assert.ok(Math.abs(g.attribution!.r - pearson(expected, g.metrics.normalized)) < 1e-4);
+      }
+      assert.equal(p.grids!.knockout!.attribution, undefined);
+    }
+    assert.deepEqual(Object.keys(summary.attribution!), ['resid', 'heads']);
   });
 
   test('bad configs are refused naming the field', async () => {

@@ -13,7 +13,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Axis, Intervention } from '../api/types';
 import { INTERVENTION_HOOK } from '../api/types';
-import { buildLossGraph, LossRunner, loadParameters, makeBatch, METRIC_WEIGHTS_INPUT, weightedLogitsMetric } from '../autodiff';
+import { buildLossGraph, type LoadedParameters, LossRunner, loadParameters, makeBatch, METRIC_WEIGHTS_INPUT, weightedLogitsMetric } from '../autodiff';
 import { IntrospectError } from '../errors';
 import { type BlockHookName, hookName } from '../hooks';
 import type { LoadedModel } from '../model';
@@ -34,66 +34,108 @@ export interface AttributionGrid {
   ldCf: number;
 }
 
-/** The attribution estimate of traceGrid's full grid for `intervention`, scored with the same answer tokens. */
-export async function attributionGrid(
-  model: LoadedModel,
-  t: PreparedTrace,
-  intervention: Intervention,
-  answer: AnswerIds,
-): Promise<AttributionGrid> {
-  if (intervention === 'knockout') throw new IntrospectError('attribution patching estimates activation patches, not knockouts', 'intervention');
-  const { nLayers, nHeads, dHead, vocabSize: V } = model.spec;
-  const kind = INTERVENTION_HOOK[intervention];
-  const layers = Array.from({ length: nLayers }, (_, l) => l);
-  const hooks: BlockHookName[] = layers.map((l) => hookName(l, kind));
-  const clean = t.cf.clean.map((s) => s.id);
-  const cf = t.cf.counterfactual.map((s) => s.id);
-  const T = clean.length;
-  if (T < 2) throw new IntrospectError('attribution needs a prompt of at least two tokens', 'code');
+/**
+ * Estimates grids for one model: its parameters are loaded once, and one gradient graph per hook
+ * kind is built on first use and reused for every prompt (its shapes are dynamic).
+ */
+export class Attributor {
+  private readonly runners = new Map<string, Promise<LossRunner>>();
 
-  const runs = await model.forward([clean, cf], { hooks, logits: 'last' });
-  const ldOf = (row: number) => runs.logits.data[row * V + answer.cf] - runs.logits.data[row * V + answer.clean];
-  const ldClean = ldOf(0);
-  const ldCf = ldOf(1);
+  private constructor(
+    private readonly model: LoadedModel,
+    private readonly params: LoadedParameters,
+  ) {}
 
-  const { layout, flat } = await loadParameters(model.dir);
-  const runner = await LossRunner.create(buildLossGraph(layout, flat, { params: [], hooks, metric: weightedLogitsMetric }), layout.size);
-  let grads: Map<BlockHookName, Float32Array>;
-  try {
+  static async create(model: LoadedModel): Promise<Attributor> {
+    return new Attributor(model, await loadParameters(model.dir));
+  }
+
+  /** The attribution estimate of traceGrid's full grid for `intervention`, scored with the same answer tokens. */
+  async grid(t: PreparedTrace, intervention: Intervention, answer: AnswerIds): Promise<AttributionGrid> {
+    if (intervention === 'knockout') throw new IntrospectError('attribution patching estimates activation patches, not knockouts', 'intervention');
+    const model = this.model;
+    const { nLayers, nHeads, dHead, vocabSize: V } = model.spec;
+    const kind = INTERVENTION_HOOK[intervention];
+    const layers = Array.from({ length: nLayers }, (_, l) => l);
+    const hooks: BlockHookName[] = layers.map((l) => hookName(l, kind));
+    const clean = t.cf.clean.map((s) => s.id);
+    const cf = t.cf.counterfactual.map((s) => s.id);
+    const T = clean.length;
+    if (T < 2) throw new IntrospectError('attribution needs a prompt of at least two tokens', 'code');
+
+    const runs = await model.forward([clean, cf], { hooks, logits: 'last' });
+    const ldOf = (row: number) => runs.logits.data[row * V + answer.cf] - runs.logits.data[row * V + answer.clean];
+    const ldClean = ldOf(0);
+    const ldCf = ldOf(1);
+
     const w = new Float32Array(T * V);
     w[(T - 1) * V + answer.cf] = 1;
     w[(T - 1) * V + answer.clean] = -1;
-    const out = await runner.run(flat, makeBatch([clean]), { extra: { [METRIC_WEIGHTS_INPUT]: new ort.Tensor('float32', w, [1, T, V]) } });
-    grads = out.hooks;
-  } finally {
-    await runner.release();
+    const runner = await this.runner(kind, hooks);
+    const out = await runner.run(this.params.flat, makeBatch([clean]), { extra: { [METRIC_WEIGHTS_INPUT]: new ort.Tensor('float32', w, [1, T, V]) } });
+
+    const perHead = intervention === 'heads';
+    const width = perHead ? nHeads : T;
+    const ld: number[] = [];
+    for (const l of layers) {
+      const act = runs.hooks.get(hooks[l])!;
+      const D = act.shape[2];
+      const g = out.hooks.get(hooks[l])!;
+      const cells = new Float64Array(width);
+      for (let p = 0; p < T; p++)
+        for (let d = 0; d < D; d++) {
+          const i = p * D + d;
+          cells[perHead ? Math.floor(d / dHead) : p] += (act.data[T * D + i] - act.data[i]) * g[i];
+        }
+      for (const c of cells) ld.push(ldClean + c);
+    }
+    return {
+      intervention,
+      axes: ['layer', perHead ? 'head' : 'pos'],
+      shape: [nLayers, width],
+      layers,
+      ld,
+      normalized: ld.map((x) => normalizedEffect(x, ldClean, ldCf)),
+      ldClean,
+      ldCf,
+    };
   }
 
-  const perHead = intervention === 'heads';
-  const width = perHead ? nHeads : T;
-  const ld: number[] = [];
-  for (const l of layers) {
-    const act = runs.hooks.get(hooks[l])!;
-    const D = act.shape[2];
-    const g = grads.get(hooks[l])!;
-    const cells = new Float64Array(width);
-    for (let p = 0; p < T; p++)
-      for (let d = 0; d < D; d++) {
-        const i = p * D + d;
-        cells[perHead ? Math.floor(d / dHead) : p] += (act.data[T * D + i] - act.data[i]) * g[i];
-      }
-    for (const c of cells) ld.push(ldClean + c);
+  private runner(kind: string, hooks: BlockHookName[]): Promise<LossRunner> {
+    let r = this.runners.get(kind);
+    if (!r) {
+      const { layout, flat } = this.params;
+      r = LossRunner.create(buildLossGraph(layout, flat, { params: [], hooks, metric: weightedLogitsMetric }), layout.size);
+      this.runners.set(kind, r);
+    }
+    return r;
   }
-  return {
-    intervention,
-    axes: ['layer', perHead ? 'head' : 'pos'],
-    shape: [nLayers, width],
-    layers,
-    ld,
-    normalized: ld.map((x) => normalizedEffect(x, ldClean, ldCf)),
-    ldClean,
-    ldCf,
-  };
+
+  async release(): Promise<void> {
+    for (const r of this.runners.values()) await (await r).release();
+    this.runners.clear();
+  }
+}
+
+/** One estimate, building and releasing an Attributor around it. */
+export async function attributionGrid(model: LoadedModel, t: PreparedTrace, intervention: Intervention, answer: AnswerIds): Promise<AttributionGrid> {
+  const a = await Attributor.create(model);
+  try {
+    return await a.grid(t, intervention, answer);
+  } finally {
+    await a.release();
+  }
+}
+
+/**
+ * The estimate at the cells of a real grid (which may cover only some token positions), and its
+ * Pearson correlation with the real normalized effects there.
+ */
+export function compareWithPatching(est: AttributionGrid, real: { shape: number[]; positions?: number[]; metrics: { normalized: number[] } }) {
+  const cols = real.shape[1];
+  const at = (l: number, c: number) => l * est.shape[1] + (est.axes[1] === 'pos' && real.positions ? real.positions[c] : c);
+  const normalized = Array.from({ length: real.shape[0] * cols }, (_, i) => est.normalized[at(Math.floor(i / cols), i % cols)]);
+  return { normalized, r: pearson(normalized, real.metrics.normalized) };
 }
 
 /** Pearson correlation of two equally long series (NaN when either is constant). */

@@ -3,9 +3,10 @@
  *
  *   introspect trace --model DIR --file prog.py --var x [--intervention resid|heads|mlp|knockout]
  *                    [--out DIR] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--batch 64] [--seed 0]
+ *                    [--attribution]
  *   introspect trace-experiment --model DIR --out DIR [--lens 16] [--hops 1,2,3] [--n 10] [--seed 0]
  *                    [--interventions resid,heads] [--positions targets|all] [--include-heuristic]
- *                    [--include-wrong] [--plots] [--batch 64] [--device ...] [--dtype ...]
+ *                    [--include-wrong] [--plots] [--attribution] [--batch 64] [--device ...] [--dtype ...]
  *
  * Both throw IntrospectError for bad input, which the CLI prints as one line.
  */
@@ -17,14 +18,15 @@ import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
 import { IntrospectError } from '../errors';
 import { LoadedModel } from '../model';
 import { progressBar } from '../progress';
-import { traceVariable } from '../trace';
+import { prepareTrace, traceVariable } from '../trace';
+import { type AttributionGrid, attributionGrid, compareWithPatching } from './attribution';
 import { DEFAULT_EXPERIMENT, INTERVENTION_RESULTS, PATCH_RESULTS, runTraceExperiment } from './experiment';
 import { gridHeatmapPng, interventionTitle } from './heatmaps';
 
 export const TRACE_USAGE =
-  'introspect trace --model DIR --file prog.py --var x [--intervention resid|heads|mlp|knockout] [--out DIR] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--batch 64] [--seed 0]';
+  'introspect trace --model DIR --file prog.py --var x [--intervention resid|heads|mlp|knockout] [--out DIR] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--batch 64] [--seed 0] [--attribution]';
 export const TRACE_EXPERIMENT_USAGE =
-  'introspect trace-experiment --model DIR --out DIR [--lens 16] [--hops 1,2,3] [--n 10] [--seed 0] [--interventions resid,heads] [--positions targets|all] [--include-heuristic] [--include-wrong] [--plots] [--batch 64] [--device ...] [--dtype ...]';
+  'introspect trace-experiment --model DIR --out DIR [--lens 16] [--hops 1,2,3] [--n 10] [--seed 0] [--interventions resid,heads] [--positions targets|all] [--include-heuristic] [--include-wrong] [--plots] [--attribution] [--batch 64] [--device ...] [--dtype ...]';
 
 const INTERVENTIONS: Intervention[] = ['resid', 'heads', 'mlp', 'knockout'];
 
@@ -44,6 +46,7 @@ export async function runTraceCommand(argv: string[]): Promise<void> {
     var: { type: 'string' },
     intervention: { type: 'string', default: 'resid' },
     out: { type: 'string' },
+    attribution: { type: 'boolean', default: false },
   });
   const intervention = oneOf(v.intervention!, INTERVENTIONS, '--intervention');
   const file = required(v.file, '--file');
@@ -58,10 +61,19 @@ export async function runTraceCommand(argv: string[]): Promise<void> {
       seed: integer(v.seed, '--seed'),
       onProgress: progressBar(`tracing ${variable} (${intervention})`),
     });
-    writeJsonAtomic(join(out, 'grid.json'), { model: model.info, ...grid });
+    let attribution: ({ r: number } & AttributionGrid) | undefined;
+    if (v.attribution) {
+      const est = await attributionGrid(model, prepareTrace(model, code, variable, integer(v.seed, '--seed')), intervention, {
+        clean: grid.cleanAnswer.id,
+        cf: grid.cfAnswer.id,
+      });
+      attribution = { ...est, r: compareWithPatching(est, grid).r };
+    }
+    writeJsonAtomic(join(out, 'grid.json'), { model: model.info, ...grid, attribution });
     const png = gridHeatmapPng(grid, 'normalized', `${interventionTitle(intervention)}: #${variable} (${model.info.name})`);
     writeFileAtomic(join(out, `heatmap_${intervention}.png`), png);
     console.log(traceSummary(grid));
+    if (attribution) console.log(`attribution patching (one forward + backward): Pearson r = ${fmt(attribution.r)} with real patching`);
     console.log(`wrote ${join(out, 'grid.json')} and ${join(out, `heatmap_${intervention}.png`)}`);
   } finally {
     await model.dispose();
@@ -81,6 +93,7 @@ export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
     'include-heuristic': { type: 'boolean', default: false },
     'include-wrong': { type: 'boolean', default: false },
     plots: { type: 'boolean', default: false },
+    attribution: { type: 'boolean', default: false },
   });
   const out = required(v.out, '--out');
   const config = {
@@ -93,6 +106,7 @@ export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
     filter: { excludeHeuristic: !v['include-heuristic'], requireCorrect: !v['include-wrong'] },
     batchSize: positiveInt(v.batch, '--batch'),
     programPlots: v.plots!,
+    attribution: v.attribution!,
   };
   const model = await loadModel(v);
   try {
@@ -103,7 +117,11 @@ export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
     const c = s.counts;
     console.log(`${c.done} of ${c.planned} programs traced, ${c.skipped} skipped; ${c.heuristic} answerable by the line-1/line-2 heuristic`);
     for (const a of s.aggregates) {
-      console.log(`${interventionTitle(a.intervention)}: ${a.n} programs counted (${c.wrong[a.intervention] ?? 0} answered wrong)`);
+      const r = s.attribution?.[a.intervention];
+      console.log(
+        `${interventionTitle(a.intervention)}: ${a.n} programs counted (${c.wrong[a.intervention] ?? 0} answered wrong)` +
+          (r ? `; attribution patching mean r = ${fmt(r.meanR)} over ${r.n}` : ''),
+      );
       for (const [label, cells] of Object.entries(a.byTarget ?? {})) {
         const best = cells.reduce((b, m, l) => (m.normalized > cells[b].normalized ? l : b), 0);
         console.log(`  ${label.padEnd(16)} peak normalized ${fmt(cells[best].normalized)} at layer ${a.layers[best]}, success ${fmt(cells[best].success)}`);

@@ -16,7 +16,8 @@ import type { LoadedModel } from '../model';
 import { bindingProgram } from '../tasks/binding';
 import { Rng } from '../tasks/rng';
 import { traceGrid } from '../trace';
-import { type AggregateFilter, aggregate, type InterventionAggregate } from './aggregate';
+import { type AggregateFilter, aggregate, counted, type InterventionAggregate } from './aggregate';
+import { Attributor, compareWithPatching } from './attribution';
 import { traceProgram } from './chain';
 import { makeCounterfactual } from './counterfactual';
 import { aggregateHeatmapPng, gridHeatmapPng, interventionTitle, type PlotMetric } from './heatmaps';
@@ -37,6 +38,8 @@ export interface TraceExperimentConfig {
   batchSize: number;
   /** Write a heatmap PNG per program and intervention. */
   programPlots: boolean;
+  /** Also estimate each grid by attribution patching and record its correlation with real patching. */
+  attribution: boolean;
 }
 
 export const DEFAULT_EXPERIMENT: TraceExperimentConfig = {
@@ -49,9 +52,13 @@ export const DEFAULT_EXPERIMENT: TraceExperimentConfig = {
   filter: { excludeHeuristic: true, requireCorrect: true },
   batchSize: 64,
   programPlots: false,
+  attribution: false,
 };
 
-export type ProgramGrid = Omit<PatchGrid, 'tokens' | 'prompt' | 'cfPrompt' | 'targets'>;
+export type ProgramGrid = Omit<PatchGrid, 'tokens' | 'prompt' | 'cfPrompt' | 'targets'> & {
+  /** Attribution patching's normalized estimate at the same cells, and its Pearson r with `metrics.normalized`. */
+  attribution?: { normalized: number[]; r: number };
+};
 
 export interface ProgramRecord {
   id: string;
@@ -85,6 +92,8 @@ export interface PatchResultsFile {
   aggregates: InterventionAggregate[];
   /** The same averages per number of hops. */
   byHops: Record<string, InterventionAggregate[]>;
+  /** Mean Pearson r of attribution patching with real patching over the programs counted (with `attribution`). */
+  attribution?: Partial<Record<Intervention, { n: number; meanR: number }>>;
 }
 
 export interface ExperimentRunOptions {
@@ -124,17 +133,22 @@ export async function runTraceExperiment(
   const records = resume(outDir, model.info, config);
   const done = new Set(records.map((r) => r.id));
   o.onProgress?.(done.size, planned.length);
-  for (const p of planned) {
-    if (done.has(p.id)) continue;
-    if (o.signal?.aborted) throw new IntrospectError('cancelled');
-    const record = await traceOne(model, p, config, o.signal);
-    records.push(record);
-    if (record.status === 'skipped') o.log?.(`${p.id}: skipped (${record.reason})`);
-    if (config.programPlots && record.grids) writeProgramPlots(outDir, record);
-    const summary = summarize(model.info, config, planned.length, records);
-    writeJsonAtomic(join(outDir, INTERVENTION_RESULTS), { model: model.info, config, programs: records } satisfies InterventionResultsFile);
-    writeJsonAtomic(join(outDir, PATCH_RESULTS), summary);
-    o.onProgress?.(records.length, planned.length);
+  const attributor = config.attribution ? await Attributor.create(model) : undefined;
+  try {
+    for (const p of planned) {
+      if (done.has(p.id)) continue;
+      if (o.signal?.aborted) throw new IntrospectError('cancelled');
+      const record = await traceOne(model, p, config, attributor, o.signal);
+      records.push(record);
+      if (record.status === 'skipped') o.log?.(`${p.id}: skipped (${record.reason})`);
+      if (config.programPlots && record.grids) writeProgramPlots(outDir, record);
+      const summary = summarize(model.info, config, planned.length, records);
+      writeJsonAtomic(join(outDir, INTERVENTION_RESULTS), { model: model.info, config, programs: records } satisfies InterventionResultsFile);
+      writeJsonAtomic(join(outDir, PATCH_RESULTS), summary);
+      o.onProgress?.(records.length, planned.length);
+    }
+  } finally {
+    await attributor?.release();
   }
   const summary = summarize(model.info, config, planned.length, records);
   writeJsonAtomic(join(outDir, PATCH_RESULTS), summary);
@@ -142,7 +156,7 @@ export async function runTraceExperiment(
   return summary;
 }
 
-async function traceOne(model: LoadedModel, p: Planned, c: TraceExperimentConfig, signal?: AbortSignal): Promise<ProgramRecord> {
+async function traceOne(model: LoadedModel, p: Planned, c: TraceExperimentConfig, attributor?: Attributor, signal?: AbortSignal): Promise<ProgramRecord> {
   const rng = new Rng(p.seed);
   const g = bindingProgram(p.seqLen, rng, { hops: p.hops });
   const code = g.program.split('\n').slice(0, -1).join('\n');
@@ -163,14 +177,19 @@ async function traceOne(model: LoadedModel, p: Planned, c: TraceExperimentConfig
   const positions = c.positions === 'targets' ? [...new Set(targets.map((t) => t.pos))].sort((a, b) => a - b) : undefined;
   const grids: ProgramRecord['grids'] = {};
   for (const intervention of c.interventions) {
+    const prepared = { program, cf, targets };
     const grid = await traceGrid(
       model,
-      { program, cf, targets },
+      prepared,
       // Head grids patch each head at every position at once (layer × head).
       { intervention, positions: intervention === 'heads' ? undefined : positions, batchSize: c.batchSize, signal },
     );
     const { tokens: _t, prompt: _p, cfPrompt: _c, targets: _g, ...rest } = grid;
-    grids[intervention] = rest;
+    const estimate =
+      attributor && intervention !== 'knockout'
+        ? compareWithPatching(await attributor.grid(prepared, intervention, { clean: grid.cleanAnswer.id, cf: grid.cfAnswer.id }), grid)
+        : undefined;
+    grids[intervention] = estimate ? { ...rest, attribution: estimate } : rest;
   }
   return { ...base, status: 'done', cfPrompt: cf.cfPrompt, tokens: cf.clean, targets, grids };
 }
@@ -214,7 +233,22 @@ function summarize(model: ModelInfo, config: TraceExperimentConfig, planned: num
     },
     aggregates: aggs(doneRecs),
     byHops: Object.fromEntries(config.hops.map((h) => [String(h), aggs(doneRecs.filter((r) => r.hops === h))])),
+    attribution: config.attribution ? attributionSummary(config, doneRecs) : undefined,
   };
+}
+
+function attributionSummary(config: TraceExperimentConfig, records: ProgramRecord[]): PatchResultsFile['attribution'] {
+  const out: PatchResultsFile['attribution'] = {};
+  for (const i of config.interventions) {
+    if (i === 'knockout') continue;
+    const rs = records.flatMap((r) => {
+      const g = r.grids?.[i];
+      const outcome = { heuristic: r.heuristic, targets: r.targets ?? [], grids: r.grids ?? {} };
+      return g?.attribution && Number.isFinite(g.attribution.r) && counted(outcome, g, config.filter) ? [g.attribution.r] : [];
+    });
+    out[i] = { n: rs.length, meanR: rs.length ? rs.reduce((a, b) => a + b, 0) / rs.length : NaN };
+  }
+  return out;
 }
 
 const PLOT_METRICS: PlotMetric[] = ['normalized', 'success'];
