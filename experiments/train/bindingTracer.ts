@@ -19,7 +19,7 @@ import { IntrospectError } from '../../engine/src/errors';
 import { LoadedModel } from '../../engine/src/model';
 import { bindingProgram } from '../../engine/src/tasks/binding';
 import { Rng } from '../../engine/src/tasks/rng';
-import { checkpointSteps, stepDir } from '../../engine/src/train/checkpoint';
+import { checkpointSteps, stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
 
 /** Only the characters these programs use: a small vocabulary keeps the unembedding cheap. */
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
   const heldOut = programs(encode, seed, -1, num('held-out'));
   const data: TrainData = { batch: (step) => examples(programs(encode, seed, step, batch)), heldOut: examples(heldOut) };
   const t0 = Date.now();
-  const { last } = await train({ layout, flat, config, tokenizerJson: readFileSync(join(init, 'tokenizer.json'), 'utf8') }, data, {
+  const tokenizerJson = readFileSync(join(init, 'tokenizer.json'), 'utf8');
+  const trained = await train({ layout, flat, config, tokenizerJson }, data, {
     outDir,
     steps: run.steps,
     lr: run.lr,
@@ -122,6 +123,10 @@ async function main(): Promise<void> {
         );
     },
   });
+
+  const last = trained.last;
+  // A compact float16 copy of the final model, the one worth keeping.
+  await writeModelFolder(join(outDir, 'final-float16'), { layout, flat: trained.flat, config, tokenizerJson, dtype: 'float16' });
 
   // Score the final checkpoint through the inference path, by hops.
   const model = await LoadedModel.load(stepDir(outDir, run.steps), { device: 'cpu' });

@@ -24,38 +24,54 @@ export interface TrainerState {
 
 export const stepDir = (outDir: string, step: number) => join(outDir, `step-${step}`);
 
-export async function saveCheckpoint(
-  outDir: string,
-  c: {
-    layout: ParameterLayout;
-    flat: Float32Array;
-    config: Record<string, unknown>;
-    tokenizerJson: string;
-    dtype: StoredFloatDType;
-    state: TrainerState;
-    optimizer?: AdamWState;
-  },
-): Promise<string> {
-  const dir = stepDir(outDir, c.state.step);
+export interface ModelFolder {
+  layout: ParameterLayout;
+  flat: Float32Array;
+  config: Record<string, unknown>;
+  tokenizerJson: string;
+  dtype: StoredFloatDType;
+}
+
+/** Writes config.json, model.safetensors and tokenizer.json into `dir` (which must exist). */
+async function writeModelFiles(dir: string, m: ModelFolder): Promise<void> {
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const s of m.layout.slots) tensors[s.name] = { dtype: m.dtype, shape: s.shape, data: m.flat.subarray(s.offset, s.offset + s.size) };
+  await writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  // transformers 5 writes `dtype`, older versions `torch_dtype`: keep whichever the config uses.
+  const dtypeKey = 'dtype' in m.config ? 'dtype' : 'torch_dtype';
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...m.config, [dtypeKey]: m.dtype }, null, 2));
+  writeFileSync(join(dir, 'tokenizer.json'), m.tokenizerJson);
+}
+
+/** Fills a folder beside `dir`, then renames it into place, so readers never see a partial one. */
+async function atomicFolder(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const tensors: Record<string, TensorToWrite> = {};
-  for (const s of c.layout.slots) tensors[s.name] = { dtype: c.dtype, shape: s.shape, data: c.flat.subarray(s.offset, s.offset + s.size) };
-  await writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
-  writeFileSync(join(tmp, 'config.json'), JSON.stringify({ ...c.config, torch_dtype: c.dtype }, null, 2));
-  writeFileSync(join(tmp, 'tokenizer.json'), c.tokenizerJson);
-  if (c.optimizer) {
-    const { m, v, t } = c.optimizer;
-    await writeSafetensors(
-      join(tmp, OPTIMIZER_FILE),
-      { m: { dtype: 'float32', shape: [m.length], data: m }, v: { dtype: 'float32', shape: [v.length], data: v } },
-      { t: String(t) },
-    );
-  }
-  writeFileSync(join(tmp, STATE_FILE), JSON.stringify(c.state, null, 2));
+  await fill(tmp);
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
+}
+
+/** A Hugging Face checkpoint folder of the parameters (e.g. a float16 export of a trained model). */
+export async function writeModelFolder(dir: string, m: ModelFolder): Promise<void> {
+  await atomicFolder(dir, (tmp) => writeModelFiles(tmp, m));
+}
+
+export async function saveCheckpoint(outDir: string, c: ModelFolder & { state: TrainerState; optimizer?: AdamWState }): Promise<string> {
+  const dir = stepDir(outDir, c.state.step);
+  await atomicFolder(dir, async (tmp) => {
+    await writeModelFiles(tmp, c);
+    if (c.optimizer) {
+      const { m, v, t } = c.optimizer;
+      await writeSafetensors(
+        join(tmp, OPTIMIZER_FILE),
+        { m: { dtype: 'float32', shape: [m.length], data: m }, v: { dtype: 'float32', shape: [v.length], data: v } },
+        { t: String(t) },
+      );
+    }
+    writeFileSync(join(tmp, STATE_FILE), JSON.stringify(c.state, null, 2));
+  });
   for (const older of checkpointSteps(outDir)) if (older < c.state.step) rmSync(join(stepDir(outDir, older), OPTIMIZER_FILE), { force: true });
   return dir;
 }
