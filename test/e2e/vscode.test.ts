@@ -57,16 +57,16 @@ test('the .vsix carries the bundles and onnxruntime-node with its Linux binaries
   assert.doesNotMatch(listing, /win32|darwin|\.map\b/);
 });
 
-test('the engine starts and loads the workspace model (status bar)', { skip, timeout: 90_000 }, async () => {
+test('opening a Python file starts the engine, which loads the workspace model (status bar)', { skip, timeout: 90_000 }, async () => {
+  await wb.openFile('sample.py');
   const item = wb.page.locator('.statusbar-item', { hasText: 'Introspect: tiny-llama · cpu' });
   await item.waitFor({ timeout: 80_000 });
 });
 
 test('hovering a variable shows the model prediction and the actual value', { skip, timeout: 60_000 }, async () => {
-  await wb.openFile('sample.py');
-  const e = wb.token(/^e\s=\sd$/, 'e');
-  await e.waitFor();
-  await e.hover();
+  const line = wb.line(/^e\s=\sd$/);
+  await line.waitFor();
+  await line.hover({ position: Workbench.FIRST_CHAR });
   const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'predicted value of e' }).first();
   await hover.waitFor({ timeout: 30_000 });
   await hover.locator('text=Actual value').waitFor({ timeout: 15_000 });
@@ -108,7 +108,7 @@ test('Show Engine Status reports the engine process and the model', { skip, time
 });
 
 test('Trace This Variable opens a heatmap of real patching results; a cell click asks the engine', { skip, timeout: 120_000 }, async () => {
-  await wb.token(/^e\s=\sd$/, 'e').click();
+  await wb.line(/^e\s=\sd$/).click({ position: Workbench.FIRST_CHAR });
   await wb.runCommand('Introspect: Trace This Variable');
   const panel = wb.webview(EXT_ID, false);
   await panel.locator('#title', { hasText: 'e — line 5 of sample.py' }).waitFor({ timeout: 90_000 });

@@ -34,10 +34,13 @@ export class Workbench {
     await this.page.locator(`.tab.active[aria-label*="${name}"]`).waitFor();
   }
 
-  /** The editor's span for `word` on the line whose text matches `line` (rendered spaces are U+00A0). */
-  token(line: RegExp, word: string) {
-    return this.page.locator('.monaco-editor .view-line', { hasText: line }).first().locator('span span', { hasText: new RegExp(`^${word}$`) }).first();
+  /** The editor line whose text matches `text` (rendered spaces are U+00A0, which \s matches). */
+  line(text: RegExp) {
+    return this.page.locator('.monaco-editor .view-line', { hasText: text }).first();
   }
+
+  /** Where the first character of such a line is drawn (for hovering or clicking a leading name). */
+  static readonly FIRST_CHAR = { x: 3, y: 8 };
 
   async notification(text: string | RegExp): Promise<string> {
     const toast = this.page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }).first();

@@ -9,6 +9,7 @@ import type { RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
   type EngineErrorData,
   loadModelRequest,
+  type LoadModelParams,
   logNotification,
   progressNotification,
   type ProgressParams,
@@ -43,7 +44,8 @@ export class EngineClient implements vscode.Disposable {
         this.state = state;
         this.render();
       },
-      onStarted: () => this.loadConfiguredModel(true),
+      // `engine` rather than this.engine: the first start runs inside EngineProcess's constructor.
+      onStarted: (engine) => this.loadConfiguredModel((params) => engine.requestDuringStart(loadModelRequest, params)),
     });
     this.engine.onNotification(logNotification, (p) => this.log(p.level, p.message));
     this.engine.onNotification(progressNotification, (p) => this.progressListeners.get(p.token)?.forEach((l) => l(p)));
@@ -107,10 +109,10 @@ export class EngineClient implements vscode.Disposable {
 
   /** Loads the model the settings name (after a settings change); the status bar shows the outcome. */
   reloadModel(): Promise<void> {
-    return this.loadConfiguredModel(false);
+    return this.loadConfiguredModel((params) => this.engine.request(loadModelRequest, params));
   }
 
-  private async loadConfiguredModel(duringStart: boolean): Promise<void> {
+  private async loadConfiguredModel(load: (params: LoadModelParams) => Promise<ModelInfo>): Promise<void> {
     const s = readSettings();
     if (!s.model) {
       this.setModel(undefined, undefined);
@@ -118,7 +120,7 @@ export class EngineClient implements vscode.Disposable {
     }
     const params = { dir: s.model, device: s.device, dtype: s.dtype };
     try {
-      const info = await (duringStart ? this.engine.requestDuringStart(loadModelRequest, params) : this.engine.request(loadModelRequest, params));
+      const info = await load(params);
       this.setModel(info, undefined);
     } catch (err) {
       this.setModel(undefined, (err as Error).message);
