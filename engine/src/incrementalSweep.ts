@@ -5,8 +5,8 @@
  * run's cached residual and attending to the clean run's cached keys and values for positions < p.
  * A knockout cell (final position must not see p in layer l) changes only the final position.
  *
- * Cells are grouped by their first changed position; within a batch, rows are sorted by layer and
- * join the batch at their own layer, so layer j runs only the rows already patched.
+ * Cells are batched in order of their first changed position; within a batch, rows are sorted by
+ * layer and join the batch at their own layer, so layer j runs only the rows already patched.
  */
 import { IntrospectError } from './errors';
 import type { BlockHookKind } from './hooks';
@@ -25,22 +25,18 @@ export async function incrementalSweep(p: SweepPlan): Promise<void> {
   const runner = await LayeredRunner.create(p.model);
   const ref = await reference(runner, p);
   const T = p.clean.length;
-  // The first position each cell changes: its own, or (knockout) only the final one.
   const firstPos = (c: Cell) => (p.hook === 'knockout' ? T - 1 : c.pos);
+  // Batches of cells with nearby first positions: a batch computes from its smallest one (rows whose
+  // own patch comes later recompute a few clean positions, exactly, which keeps batches full).
   const order = p.cells.map((_, i) => i).sort((a, b) => firstPos(p.cells[a]) - firstPos(p.cells[b]) || p.cells[a].layer - p.cells[b].layer);
-  let done = 0;
-  for (let i = 0; i < order.length; ) {
-    const p0 = firstPos(p.cells[order[i]]);
-    let j = i;
-    while (j < order.length && j - i < p.batchSize && firstPos(p.cells[order[j]]) === p0) j++;
+  const V = p.model.spec.vocabSize;
+  for (let i = 0; i < order.length; i += p.batchSize) {
     if (p.signal?.aborted) throw new IntrospectError('cancelled');
-    const batch = order.slice(i, j);
+    const batch = order.slice(i, i + p.batchSize).sort((a, b) => p.cells[a].layer - p.cells[b].layer);
+    const p0 = Math.min(...batch.map((c) => firstPos(p.cells[c])));
     const logits = await runBatch(runner, p, ref, batch.map((c) => p.cells[c]), p0);
-    const V = p.model.spec.vocabSize;
     batch.forEach((c, r) => p.record(c, logits.data.subarray(r * V, (r + 1) * V)));
-    done += batch.length;
-    p.onProgress?.(done, p.cells.length);
-    i = j;
+    p.onProgress?.(Math.min(i + p.batchSize, order.length), order.length);
   }
 }
 
@@ -72,7 +68,7 @@ async function reference(runner: LayeredRunner, p: SweepPlan): Promise<Reference
   return out;
 }
 
-/** Runs one batch of cells that all first change position p0; returns last-position logits [B,V]. */
+/** Runs one batch of cells (sorted by layer) from position p0 on; returns last-position logits [B,V]. */
 async function runBatch(runner: LayeredRunner, p: SweepPlan, ref: Reference, cells: Cell[], p0: number): Promise<HostTensor> {
   const { nLayers, nHeads, dModel } = p.model.spec;
   const T = p.clean.length;
@@ -82,7 +78,7 @@ async function runBatch(runner: LayeredRunner, p: SweepPlan, ref: Reference, cel
   let x: HostTensor | undefined;
   let active = 0;
   for (let layer = cells[0].layer; layer < nLayers; layer++) {
-    const joining = cells.filter((c) => c.layer === layer);
+    const joining = cells.slice(active).filter((c) => c.layer === layer);
     const B = active + joining.length;
     // Rows already running continue from their output; rows starting here take the clean residual.
     const next = new Float32Array(B * Tn * dModel);
@@ -103,19 +99,17 @@ async function runBatch(runner: LayeredRunner, p: SweepPlan, ref: Reference, cel
         joining.forEach((c, i) => (mask[((active + i) * Tn + Tn - 1) * T + c.pos] = 1));
         run.knockout = { mask, shape: [B, 1, Tn, T] };
       } else if (p.hook === 'hook_resid_pre') {
-        const v = patchValue(p, ref, layer, p0);
-        for (let i = 0; i < joining.length; i++) next.set(v, (active + i) * Tn * dModel);
+        joining.forEach((c, i) => next.set(patchValue(p, ref, layer, c.pos, c.pos + 1).data, ((active + i) * Tn + c.pos - p0) * dModel));
       } else {
         const isZ = p.hook === 'attn.hook_z';
-        const mask = new Uint8Array(B * Tn * (isZ ? nHeads : 1));
+        const H = isZ ? nHeads : 1;
+        const mask = new Uint8Array(B * Tn * H);
         joining.forEach((c, i) => {
-          const r = active + i;
-          if (!isZ) mask[r * Tn] = 1;
-          else if (p.perHead) mask[r * Tn * nHeads + c.head!] = 1;
-          else mask.fill(1, r * Tn * nHeads, (r * Tn + 1) * nHeads);
+          const at = ((active + i) * Tn + c.pos - p0) * H;
+          if (isZ && p.perHead) mask[at + c.head!] = 1;
+          else mask.fill(1, at, at + H);
         });
-        const v = patchValue(p, ref, layer, p0);
-        run.patches = { [p.hook]: { mask, maskShape: isZ ? [B, Tn, nHeads] : [B, Tn], value: { data: v, shape: [1, 1, v.length] } } };
+        run.patches = { [p.hook]: { mask, maskShape: isZ ? [B, Tn, nHeads] : [B, Tn], value: patchValue(p, ref, layer, p0, T) } };
       }
     }
     x = (await runner.block(layer, run)).out;
@@ -124,15 +118,18 @@ async function runBatch(runner: LayeredRunner, p: SweepPlan, ref: Reference, cel
   return runner.head(x!);
 }
 
-/** The activation patched in at (layer, pos): the source run's, zeros, or the clean run's mean over positions. */
-function patchValue(p: SweepPlan, ref: Reference, layer: number, pos: number): Float32Array {
+/**
+ * The activation patched in at `layer` for positions [from, to), [1, to − from, D] (or [1,1,D]
+ * where it does not depend on the position): the source run's, zeros, or the clean run's mean over positions.
+ */
+function patchValue(p: SweepPlan, ref: Reference, layer: number, from: number, to: number): HostTensor {
   const act = ref.hooks[layer].get(p.hook as BlockHookKind)!;
   const [, T, D] = act.shape;
-  if (p.src === 'counterfactual') return act.data.slice((T + pos) * D, (T + pos + 1) * D);
-  if (p.src === 'zero') return new Float32Array(D);
+  if (p.src === 'counterfactual') return { data: act.data.slice((T + from) * D, (T + to) * D), shape: [1, to - from, D] };
+  if (p.src === 'zero') return { data: new Float32Array(D), shape: [1, 1, D] };
   const mean = new Float32Array(D);
   for (let t = 0; t < T; t++) for (let i = 0; i < D; i++) mean[i] += act.data[t * D + i] / T;
-  return mean;
+  return { data: mean, shape: [1, 1, D] };
 }
 
 function firstRow(t: HostTensor): HostTensor {
