@@ -3,7 +3,9 @@
  * exercise broadcasting, batch dims, symbolic and run-time-only dims.
  */
 import { describe, test } from 'node:test';
-import type { GraphBuilder, Value } from '../../engine/src/onnx/builder';
+import assert from 'node:assert/strict';
+import { gradients } from '../../engine/src/autodiff/gradients';
+import { GraphBuilder, type Value } from '../../engine/src/onnx/builder';
 import { checkGradients, uniform } from './finiteDifference';
 
 const f64 = (b: GraphBuilder, values: number[], dims: number[]) => b.initializer('c', 'float64', dims, Float64Array.from(values));
@@ -145,4 +147,20 @@ describe('gradient rules match finite differences (float64)', () => {
       const inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [ms, f64(b, [1e-6], [])])])]);
       return b.op('Mul', [b.op('Mul', [x.x, inv]), x.w]);
     }));
+});
+
+describe('gradients() refuses what it cannot differentiate', () => {
+  test('an op without a rule on the path is named', () => {
+    const b = new GraphBuilder('float32');
+    const x = b.input('x', 'float64', [2]);
+    const y = b.op('ReduceSum', [b.op('Max', [x, f64(b, [0], [])])], { keepdims: 0 });
+    assert.throws(() => gradients(b, y, [x]), /no gradient rule for op Max/);
+  });
+  test('integer values and non-scalar objectives without a seed', () => {
+    const b = new GraphBuilder('float32');
+    const ids = b.input('ids', 'int64', [2]);
+    const x = b.input('x', 'float64', [2]);
+    assert.throws(() => gradients(b, x, [ids]), /non-float/);
+    assert.throws(() => gradients(b, b.op('Neg', [x]), [x]), /must be a scalar/);
+  });
 });
