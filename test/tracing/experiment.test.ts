@@ -33,10 +33,10 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CONFIG: TraceExperimentConfig = {
   ...DEFAULT_EXPERIMENT,
-  seqLens: [6],
+  seqLens: [10],
   hops: [1, 2],
   programs: 3,
-  seed: 7,
+  seed: 3,
   interventions: ['resid', 'heads'],
   positions: 'targets',
   filter: { excludeHeuristic: true, requireCorrect: false },

@@ -118,8 +118,17 @@ export function plannedPrograms(c: TraceExperimentConfig): Planned[] {
   for (const seqLen of c.seqLens)
     for (const hops of c.hops)
       for (let i = 0; i < c.programs; i++)
-        out.push({ id: `len${seqLen}-hops${hops}-${i}`, seed: ((c.seed * 7919 + seqLen) * 131 + hops) * 100003 + i, seqLen, hops });
+        out.push({ id: `len${seqLen}-hops${hops}-${i}`, seed: mixSeed([c.seed, Math.floor(c.seed / 2 ** 32), seqLen, hops, i]), seqLen, hops });
   return out;
+}
+
+/** FNV-1a over 32-bit words: distinct, well-spread program seeds for any experiment seed. */
+function mixSeed(words: number[]): number {
+  let h = 0x811c9dc5;
+  for (const w of words) {
+    h = Math.imul(h ^ (w | 0), 0x01000193) >>> 0;
+  }
+  return h;
 }
 
 export async function runTraceExperiment(
