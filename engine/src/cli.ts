@@ -2,26 +2,27 @@
  * `introspect` — every engine job, headless. Each subcommand parses its flags with node's
  * parseArgs; user errors print one clear line and exit 1, with no stack trace.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Device, DType } from './api/types';
 import { writeJsonAtomic } from './atomicWrite';
+import { integer, loadModel, MODEL_FLAGS, modelOptions, parse, positiveInt, readSource, required } from './cliArgs';
 import { runDemo } from './demo';
 import { type TinyModelType, writeTinyCheckpoint } from './checkpoint/tiny';
 import { IntrospectError } from './errors';
 import { BLOCK_HOOK_KINDS, type BlockHookKind } from './hooks';
-import { LoadedModel } from './model';
 import { argmax, type PatchSource, patchSweep } from './patching';
 import { predictNext, variablePrompt } from './predict';
 import { progressBar } from './progress';
+import {
+  BENCH_USAGE,
+  COMPARE_USAGE,
+  ERRORS_USAGE,
+  RESUME_USAGE,
+  runBenchCommand,
+  runCompareCommand,
+  runErrorsCommand,
+  runResumeCommand,
+} from './tasks/cli';
 import { runTraceCommand, runTraceExperimentCommand, TRACE_EXPERIMENT_USAGE, TRACE_USAGE } from './tracing/cli';
-
-const MODEL_FLAGS = {
-  model: { type: 'string' },
-  device: { type: 'string', default: 'auto' },
-  dtype: { type: 'string', default: 'float32' },
-} as const satisfies ParseArgsConfig['options'];
 
 interface Command {
   summary: string;
@@ -35,7 +36,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'introspect demo [--out results/demo] [--model DIR] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--seed 3]',
     async run(argv) {
       const { values: v } = parse(argv, { ...MODEL_FLAGS, out: { type: 'string', default: join('results', 'demo') }, seed: { type: 'string', default: '3' } });
-      await runDemo({ out: v.out!, model: v.model, device: v.device as Device, dtype: v.dtype as DType, seed: Number(v.seed) });
+      await runDemo({ out: v.out!, model: v.model, ...modelOptions(v), seed: integer(v.seed, '--seed') });
     },
   },
   predict: {
@@ -122,6 +123,10 @@ const COMMANDS: Record<string, Command> = {
     usage: TRACE_EXPERIMENT_USAGE,
     run: runTraceExperimentCommand,
   },
+  bench: { summary: 'run a benchmark suite over models; results, summary and accuracy plot under results/', usage: BENCH_USAGE, run: runBenchCommand },
+  resume: { summary: 'continue a crashed or cancelled benchmark run', usage: RESUME_USAGE, run: runResumeCommand },
+  errors: { summary: 'error analysis of a benchmark run', usage: ERRORS_USAGE, run: runErrorsCommand },
+  compare: { summary: 'cross-model comparison table (CSV + Markdown) over all results', usage: COMPARE_USAGE, run: runCompareCommand },
   tiny: {
     summary: 'write a random-init tiny checkpoint folder (for tests and trying things out)',
     usage: 'introspect tiny --out DIR [--type llama|qwen2|qwen3|gpt2|gpt_neox] [--layers 2] [--d-model 64] [--heads 4] [--seed 0]',
@@ -147,40 +152,10 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
-  } catch (e) {
-    throw new IntrospectError((e as Error).message.replace(/^TypeError \[\w+\]: /, ''), 'arguments');
-  }
-}
 
-function required(v: string | undefined, flag: string): string {
-  if (!v) throw new IntrospectError('is required', flag);
-  return v;
-}
 
-function positiveInt(v: string | undefined, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new IntrospectError(`must be a positive integer, got "${v}"`, flag);
-  return n;
-}
 
-function readSource(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new IntrospectError(`cannot read (${(e as NodeJS.ErrnoException).code ?? e})`, path);
-  }
-}
 
-function loadModel(v: { model?: string; device?: string; dtype?: string }): Promise<LoadedModel> {
-  return LoadedModel.load(required(v.model, '--model'), {
-    device: v.device as Device,
-    dtype: v.dtype as DType,
-    log: (m) => process.stderr.write(`[engine] ${m}\n`),
-  });
-}
 
 function help(): string {
   const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}\n      ${c.usage}`);

@@ -20,11 +20,12 @@ export interface DemoOptions {
   model?: string;
   device?: Device;
   dtype?: DType;
+  log?: (message: string) => void;
   seed?: number;
 }
 
 export async function runDemo(o: DemoOptions): Promise<void> {
-  const model = await LoadedModel.load(o.model ?? embeddedModelDir(), { device: o.device, dtype: o.dtype });
+  const model = await LoadedModel.load(o.model ?? embeddedModelDir(), { device: o.device, dtype: o.dtype, log: o.log });
   try {
     // A 17-line program in the paper's format whose query needs three hops.
     const p = bindingProgram(16, new Rng(o.seed ?? 3), { hops: 3 });

@@ -76,7 +76,7 @@ export function suiteExperiment(...args: Parameters<typeof quickExperiment>): Om
 }
 
 /** Settings a caller may change for every experiment of a suite (e.g. fewer samples for a quick look). */
-export type SuiteOverrides = Partial<Pick<ExperimentConfig, 'samplesPerLength' | 'seed' | 'maxNewTokens' | 'batchSize'>>;
+export type SuiteOverrides = Partial<Pick<ExperimentConfig, 'samplesPerLength' | 'lengths' | 'seed' | 'maxNewTokens' | 'batchSize'>>;
 
 export function overrideSuite(suite: Suite, overrides: SuiteOverrides): Suite {
   const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));

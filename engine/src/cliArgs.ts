@@ -1,0 +1,68 @@
+/** Flag parsing shared by every CLI command: node's parseArgs, with errors naming the flag. */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Device, DType } from './api/types';
+import { IntrospectError } from './errors';
+import { LoadedModel } from './model';
+
+export const MODEL_FLAGS = {
+  model: { type: 'string' },
+  device: { type: 'string', default: 'auto' },
+  dtype: { type: 'string', default: 'float32' },
+} as const satisfies ParseArgsConfig['options'];
+
+export type Flags = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<O extends Flags>(argv: string[], options: O, positionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    throw new IntrospectError((e as Error).message.replace(/^TypeError \[\w+\]: /, ''), 'arguments');
+  }
+}
+
+export function required(v: string | undefined, flag: string): string {
+  if (!v) throw new IntrospectError('is required', flag);
+  return v;
+}
+
+export function integer(v: string | undefined, flag: string): number {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isSafeInteger(n)) throw new IntrospectError(`must be an integer, got "${v}"`, flag);
+  return n;
+}
+
+export function positiveInt(v: string | undefined, flag: string): number {
+  const n = integer(v, flag);
+  if (n <= 0) throw new IntrospectError(`must be a positive integer, got "${v}"`, flag);
+  return n;
+}
+
+export function intList(v: string, flag: string): number[] {
+  return v.split(',').map((s) => positiveInt(s.trim(), flag));
+}
+
+export function oneOf<T extends string>(v: string, options: readonly T[], flag: string): T {
+  if (!options.includes(v as T)) throw new IntrospectError(`must be one of ${options.join(', ')}, got "${v}"`, flag);
+  return v as T;
+}
+
+export function readSource(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IntrospectError(`cannot read (${(e as NodeJS.ErrnoException).code ?? e})`, path);
+  }
+}
+
+export function modelOptions(v: { device?: string; dtype?: string }): { device: Device; dtype: DType; log: (m: string) => void } {
+  return {
+    device: oneOf(v.device ?? 'auto', ['auto', 'cpu', 'webgpu', 'cuda'] as const, '--device'),
+    dtype: oneOf(v.dtype ?? 'float32', ['float32', 'float16'] as const, '--dtype'),
+    log: (m) => process.stderr.write(`[engine] ${m}\n`),
+  };
+}
+
+export function loadModel(v: { model?: string; device?: string; dtype?: string }): Promise<LoadedModel> {
+  return LoadedModel.load(required(v.model, '--model'), modelOptions(v));
+}
