@@ -155,8 +155,11 @@ export class GraphBuilder {
   slice = (a: Value, axis: number, start: number, end: number) =>
     this.op('Slice', [a, this.constInt64([start]), this.constInt64([end]), this.constInt64([axis])]);
 
-  /** The ONNX model, with large initializers pointing into `weightsFile` (returned as `weights`). */
-  serialize(weightsFile: string): { model: Uint8Array; weights: Buffer } {
+  /**
+   * The ONNX model, with large initializers pointing into `weightsFile`, whose contents are returned
+   * as `weights` chunks (a model's weights can exceed what one Buffer or one write can hold).
+   */
+  serialize(weightsFile: string): { model: Uint8Array; weights: Buffer[] } {
     const chunks: Buffer[] = [];
     let offset = 0;
     const tensors = this.initializers.map((init) => {
@@ -191,7 +194,7 @@ export class GraphBuilder {
         initializer: tensors,
       },
     };
-    return { model: onnx.ModelProto.encode(model).finish(), weights: Buffer.concat(chunks) };
+    return { model: onnx.ModelProto.encode(model).finish(), weights: chunks };
   }
 }
 

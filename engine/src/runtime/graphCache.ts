@@ -3,7 +3,7 @@
  * model's graph is built once and later loads skip reading and converting its weights.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,16 +25,13 @@ export function graphKey(parts: unknown): string {
 export async function cachedGraph(
   cacheDir: string,
   key: string,
-  build: () => Promise<{ model: Uint8Array; weights: Buffer }>,
+  build: () => Promise<{ model: Uint8Array; weights: Buffer[] }>,
 ): Promise<string> {
   const dir = join(cacheDir, key);
   const path = join(dir, MODEL_FILE);
   if (existsSync(path)) return path;
-  const { model, weights } = await build();
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, WEIGHTS_FILE), weights);
-  writeFileSync(join(tmp, MODEL_FILE), model);
+  writeGraph(tmp, await build());
   try {
     renameSync(tmp, dir);
   } catch (e) {
@@ -43,4 +40,22 @@ export async function cachedGraph(
     if (!existsSync(path)) throw e;
   }
   return path;
+}
+
+/** Writes a serialized graph (model.onnx + its external weights) into `dir`. */
+export function writeGraph(dir: string, graph: { model: Uint8Array; weights: Buffer[] }): string {
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(join(dir, WEIGHTS_FILE), 'w');
+  try {
+    for (const chunk of graph.weights) writeAll(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+  writeFileSync(join(dir, MODEL_FILE), graph.model);
+  return join(dir, MODEL_FILE);
+}
+
+/** Writes a whole buffer, in pieces below the 2 GiB limit of one write. */
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, Math.min(buf.length - off, 1 << 30));
 }
