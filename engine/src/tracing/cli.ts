@@ -127,6 +127,8 @@ export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
         console.log(`  ${label.padEnd(16)} peak normalized ${fmt(cells[best].normalized)} at layer ${a.layers[best]}, success ${fmt(cells[best].success)}`);
       }
     }
+    if (s.aggregates.some((a) => a.n === 0))
+      console.log('no program counted for some interventions (so no heatmap for them): more programs (--n), --include-heuristic or --include-wrong count more');
     console.log(`wrote ${join(out, INTERVENTION_RESULTS)}, ${join(out, PATCH_RESULTS)} and heatmaps`);
   } finally {
     await model.dispose();
