@@ -2,7 +2,8 @@
 # Installs what the real-VS-Code tests need, offline-capable (npm registry + Debian apt only), into a
 # cache outside the repository so reruns are instant:
 #   chromium (apt, driven by playwright-core), libkrb5-dev (code-server's kerberos addon builds with node-gyp),
-#   Node 24 from npm (code-server's postinstall and vsce need it), code-server, playwright-core, @vscode/vsce.
+#   Node 24 from npm (code-server's postinstall needs it), code-server.
+# playwright-core and @vscode/vsce are the project's own devDependencies.
 # Idempotent: every step is skipped when its result is already there.
 set -euo pipefail
 E2E_HOME=${INTROSPECT_E2E_HOME:-$HOME/.cache/introspect-e2e}
@@ -33,9 +34,4 @@ if [ ! -x "$E2E_HOME/cs/node_modules/.bin/code-server" ]; then
     || { tail -40 "$E2E_HOME/cs-install.log"; exit 1; }
 fi
 
-if [ ! -x "$E2E_HOME/tools/node_modules/.bin/vsce" ] || [ ! -d "$E2E_HOME/tools/node_modules/playwright-core" ]; then
-  mkdir -p "$E2E_HOME/tools"
-  echo '{"name":"tools","private":true}' > "$E2E_HOME/tools/package.json"
-  (cd "$E2E_HOME/tools" && npm install --no-audit --no-fund playwright-core@1.65.1 @vscode/vsce@4.1.0 >/dev/null)
-fi
 echo "e2e tools ready in $E2E_HOME"

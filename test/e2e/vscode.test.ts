@@ -118,11 +118,16 @@ test('Trace This Variable opens a heatmap of real patching results; a cell click
   await canvas.waitFor();
   const box = await canvas.boundingBox();
   assert.ok(box && box.width > 100 && box.height > 100);
+  await wb.clearNotifications();
+  const frame = wb.page.locator('iframe.webview:not([src*="purpose="])');
+  await frame.screenshot({ path: join(SHOTS, 'heatmap.png') });
   // Click the middle of the plot area: some cell of the grid.
   await canvas.click({ position: { x: box.width * 0.55, y: box.height * 0.4 } });
-  await panel.locator('#cell', { hasText: /Patched top-k at layer \d+, token \d+[\s\S]*%/ }).waitFor({ timeout: 60_000 });
-  await wb.clearNotifications();
-  await wb.page.locator('iframe.webview:not([src*="purpose="])').screenshot({ path: join(SHOTS, 'heatmap.png') });
+  try {
+    await panel.locator('#cell', { hasText: /Patched top-k at layer \d+, token \d+[\s\S]*%/ }).waitFor({ timeout: 60_000 });
+  } finally {
+    await frame.screenshot({ path: join(SHOTS, 'heatmap-cell.png') });
+  }
   await wb.page.screenshot({ path: join(SHOTS, 'heatmap-window.png') });
 });
 

@@ -20,6 +20,8 @@ export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   mkdirSync(resultsDir, { recursive: true });
   await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 2, dModel: 32, nHeads: 4, seed: 7 });
+  // A second family, for switching models.
+  await writeTinyCheckpoint(join(root, 'models', 'tiny-qwen2'), { modelType: 'qwen2', nLayers: 2, dModel: 32, nHeads: 4, seed: 8 });
   writeFileSync(join(dir, 'sample.py'), SAMPLE_PY);
   writeFileSync(join(dir, 'sample.js'), SAMPLE_JS);
   writeFileSync(

@@ -28,7 +28,8 @@ test('a layer × pos grid is drawn as is, tokens labelled and made visible', () 
   assert.deepEqual(p.yLabels, ['0', '1']);
   assert.deepEqual(p.values, [0.1, 0.2, 0.3, 0.4, 0.5, 0.9]);
   assert.deepEqual(p.gridIndex(4), [1, 1]);
-  assert.match(p.describe(5).join('\n'), /token 2 " 5"[\s\S]*normalized effect 0\.900[\s\S]*logit difference 0\.800[\s\S]*is the counterfactual answer/);
+  assert.equal(p.describeIndex(p.gridIndex(5)), 'layer 1, token 2 " 5"');
+  assert.match(p.describe(5).join('\n'), /normalized effect 0\.900[\s\S]*logit difference 0\.800[\s\S]*is the counterfactual answer/);
   assert.deepEqual(projectGrid(g, 'success', viewsOf(g)[0]).values, [0, 0, 0, 0, 0, 1]);
 });
 

@@ -21,7 +21,7 @@ export interface Projection {
   values: number[];
   /** The grid index (one entry per grid axis) behind matrix cell `i`. */
   gridIndex(i: number): number[];
-  /** Tooltip lines for matrix cell `i`. */
+  /** Tooltip lines for matrix cell `i` (its numbers; the title names the cell). */
   describe(i: number): string[];
   describeIndex(index: number[]): string;
 }
@@ -104,7 +104,6 @@ export function projectGrid(grid: PatchGrid, metric: Metric, view: View): Projec
       const flat = flatOf(indices[i]);
       const m = grid.metrics;
       return [
-        describeIndex(indices[i]),
         `normalized effect ${m.normalized[flat].toFixed(3)}`,
         `logit difference ${m.ld[flat].toFixed(3)}`,
         `patched top-1 ${m.success[flat] ? 'is' : 'is not'} the counterfactual answer (id ${m.top1[flat]})`,

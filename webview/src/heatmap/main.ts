@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { CategoryScale, Chart, type ChartEvent, Tooltip, type TooltipItem } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import type { Intervention, PatchGrid } from '../../../engine/src/api/types';
-import { projectGrid, type View, viewsOf } from './grid';
+import { type Projection, projectGrid, type View, viewsOf } from './grid';
 import type { FromHeatmap, HeatmapState, Metric, ToHeatmap } from './protocol';
 import { colorFor, metricRange } from './colors';
 import './style.css';
@@ -30,6 +30,7 @@ let state: HeatmapState | undefined = vscode.getState();
 let metric: Metric = 'normalized';
 let view: View | undefined;
 let chart: Chart<'matrix'> | undefined;
+let projection: Projection | undefined;
 
 function select(id: string): HTMLElement & { value: string } {
   return $(id);
@@ -66,6 +67,7 @@ function render(): void {
 
 function draw(grid: PatchGrid): void {
   const proj = projectGrid(grid, metric, view!);
+  projection = proj;
   const range = metricRange(metric, proj.values);
   const data = proj.values.map((v, i) => ({ x: proj.xLabels[i % proj.xLabels.length], y: proj.yLabels[Math.floor(i / proj.xLabels.length)], v, i }));
   chart?.destroy();
@@ -137,16 +139,12 @@ window.addEventListener('message', (e: MessageEvent<ToHeatmap>) => {
       break;
     case 'cell': {
       const rows = m.top.map((t) => `${JSON.stringify(t.text)}  ${(100 * t.prob).toFixed(1)}%  (logit ${t.logit.toFixed(2)})`);
-      const where = state ? projectGridLabel(m.index) : m.index.join(', ');
+      const where = projection?.describeIndex(m.index) ?? m.index.join(', ');
       $('cell').textContent = `Patched top-k at ${where}:\n${rows.join('\n')}`;
       break;
     }
   }
 });
-
-function projectGridLabel(index: number[]): string {
-  return state!.grid.axes.map((a, k) => (a === 'pos' ? `token ${JSON.stringify(state!.grid.tokens[index[k]]?.text)}` : `${a} ${index[k]}`)).join(', ');
-}
 
 fillSelect('metric', Object.entries(METRICS) as [string, string][], metric);
 fillSelect(
