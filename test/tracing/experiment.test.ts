@@ -16,6 +16,7 @@ import { LoadedModel } from '../../engine/src/model';
 import { bindingProgram } from '../../engine/src/tasks/binding';
 import { Rng } from '../../engine/src/tasks/rng';
 import { prepareTrace } from '../../engine/src/trace';
+import { aggregate } from '../../engine/src/tracing/aggregate';
 import { attributionGrid, pearson } from '../../engine/src/tracing/attribution';
 import {
   DEFAULT_EXPERIMENT,
@@ -118,6 +119,17 @@ describe('trace experiment', () => {
     assert.ok(Math.abs(heads.byHead![5].success - meanHead) < 1e-9);
     // Per hops: the hops-1 averages count only one-hop programs.
     assert.equal(patch.byHops['1'][0].n, counted.filter((p) => p.hops === 1).length);
+
+    // The filters, counted by hand from the records.
+    const outcomes = results.programs.map((p) => ({ heuristic: p.heuristic, targets: p.targets!, grids: p.grids! }));
+    const right = (p: (typeof results.programs)[number]) => {
+      const g = p.grids!.resid!;
+      return g.cleanTop1!.id === g.cleanAnswer.id && g.cfTop1!.id === g.cfAnswer.id;
+    };
+    assert.equal(aggregate(outcomes, 'resid', { excludeHeuristic: false, requireCorrect: false }).n, 6);
+    assert.equal(aggregate(outcomes, 'resid', { excludeHeuristic: false, requireCorrect: true }).n, results.programs.filter(right).length);
+    assert.equal(aggregate(outcomes, 'resid', { excludeHeuristic: true, requireCorrect: true }).n, counted.filter(right).length);
+    assert.equal(patch.counts.wrong.resid, 6 - results.programs.filter(right).length);
 
     for (const name of ['heatmap_resid_normalized.png', 'heatmap_heads_success.png']) {
       const png = PNG.sync.read(readFileSync(join(out, name)));

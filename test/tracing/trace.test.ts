@@ -178,6 +178,20 @@ describe('random-init model: grid values equal patched runs done by hand', () =>
     }
   });
 
+  test('head × token cells patch one head at one position', async () => {
+    const g = await traceVariable(model, CODE, 'd', { intervention: 'heads', positions: [ROOT_POS, FINAL_POS] });
+    assert.deepEqual(g.axes, ['layer', 'head', 'pos']);
+    assert.deepEqual(g.shape, [2, 4, 2]);
+    for (const [l, h, i] of [
+      [0, 2, 0],
+      [1, 1, 1],
+    ]) {
+      const pos = [ROOT_POS, FINAL_POS][i];
+      const logits = await patchedByHand(hookName(l, 'attn.hook_z'), (t, hh) => t === pos && hh === h);
+      expectMetrics(g, (l * 4 + h) * 2 + i, logits);
+    }
+  });
+
   test('MLP cells', async () => {
     const g = await traceVariable(model, CODE, 'd', { intervention: 'mlp' });
     const logits = await patchedByHand(hookName(1, 'hook_mlp_out'), (t) => t === ROOT_POS);
