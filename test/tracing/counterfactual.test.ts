@@ -68,6 +68,12 @@ describe('binding chains', () => {
     for (const [code, v, re] of cases) assert.throws(() => traceProgram(code, v), re, code);
   });
 
+  test('imports bind the names they import, not the modules they import from', () => {
+    assert.equal(traceProgram('os = 1\nfrom os import path\ny = os', 'y').chain[1].rhs, '1');
+    assert.throws(() => traceProgram('p = 1\nimport os.path as p\ny = p', 'y'), /line 2 .*binds 'p'/);
+    assert.throws(() => traceProgram('os = 1\nimport os\ny = os', 'y'), /line 2 .*binds 'os'/);
+  });
+
   test('writes through subscripts, attributes and comparisons do not rebind', () => {
     const p = traceProgram('x = 4\nx[0] = 1\nx.a = 2\nif x == 3:\n    pass\ny = x', 'y');
     assert.equal(p.chain[1].rhs, '4');

@@ -100,7 +100,15 @@ function binds(line: string, name: string): boolean {
   const loop = /^\s*(?:async\s+)?for\s+(.*?)\s+in\s/.exec(code);
   if (loop && word.test(loop[1])) return true;
   if (new RegExp(`(^|[\\s(])(as|def|class|global|nonlocal|del)\\s+([\\w\\s,]*,\\s*)?${escape(name)}(?!\\w)`).test(code)) return true;
-  if (/^\s*(from\s+\S+\s+)?import\s/.test(code)) return true;
+  const imp = /^\s*(?:from\s+\S+\s+)?import\s+(.*)$/.exec(code);
+  if (imp) {
+    // `import a.b` binds a; `import a.b as c` and `from m import a as c` bind c.
+    const bound = imp[1].replace(/[()]/g, '').split(',').map((item) => {
+      const [target, alias] = item.trim().split(/\s+as\s+/);
+      return alias ?? target.split('.')[0];
+    });
+    if (bound.includes(name)) return true;
+  }
   return new RegExp(`(^|[^\\w.])${escape(name)}\\s*:=`).test(code);
 }
 
