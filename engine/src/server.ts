@@ -3,7 +3,7 @@
  * VS Code extension. Holds at most one loaded model and runs one model job at a time, so a trace
  * and a hover prediction never compete for the same session.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CancellationToken,
@@ -35,7 +35,14 @@ import { findHubCacheModels } from './checkpoint/folder';
 import { IntrospectError } from './errors';
 import { LoadedModel } from './model';
 import { predictNext, variablePrompt } from './predict';
+import type { Summary } from './tasks/analysis';
+import { overrideSuite } from './tasks/config';
+import { benchmarkModelLoader, REFERENCE_MODELS } from './tasks/modelLoader';
+import { CONFIG_FILE, listRunDirs, readRunConfig, SUMMARY_FILE } from './tasks/results';
+import { runSuite } from './tasks/runner';
+import { ModelPool } from './tasks/textModel';
 import { patchedTopK, traceVariable } from './trace';
+import { getSuite, listSuites } from '../../experiments/index';
 
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
 
@@ -155,40 +162,66 @@ handle(patchedTopKRequest, (params, signal) =>
   }),
 );
 
-// Suites and studies plug in here as they are written; until then the runner says none exist.
-handle0(listRunnablesRequest, async () => []);
-handle(benchRunRequest, async (params) => {
-  throw new ResponseError(EngineErrorCode.NotAvailable, `"${params.id}" is not available in this build: no benchmark suites or studies are built in yet.`);
+handle0(listRunnablesRequest, async () => ({
+  runnables: listSuites().map((suite) => ({
+    kind: 'suite' as const,
+    id: suite.name,
+    description: suite.description,
+    experiments: suite.experiments.map((e) => e.name),
+    defaultLengths: suite.experiments[0]?.lengths ?? [],
+  })),
+  referenceModels: [...REFERENCE_MODELS],
+}));
+
+// Benchmarks load their own models (a pool per run), so hovers keep working while one runs.
+handle(benchRunRequest, async (params, signal) => {
+  if (params.kind === 'study') {
+    throw new ResponseError(EngineErrorCode.NotAvailable, `Developmental studies are not available in this build ("${params.id}").`);
+  }
+  const suite = overrideSuite(getSuite(params.id), { lengths: params.lengths, samplesPerLength: params.n, batchSize: params.batchSize });
+  const pool = new ModelPool(benchmarkModelLoader({ device: params.device, dtype: params.dtype }));
+  const count = suite.experiments.length;
+  let current = -1; // the experiment now running; each one starts with a "starting"/"resuming" report
+  try {
+    const result = await runSuite(suite, params.models, {
+      pool,
+      outDir: params.resultsDir,
+      signal,
+      onProgress: (done, total, message) => {
+        if (message === 'starting' || message.startsWith('resuming')) current++;
+        const name = suite.experiments[current]?.name ?? suite.name;
+        // One bar for the suite: each experiment is an equal share of it.
+        const permille = Math.round(1000 * (current + (total > 0 ? done / total : 0)));
+        progress(params.progressToken, permille, 1000 * count, `${name} (${current + 1}/${count}): ${message}`);
+      },
+    });
+    return result.runs.map((r) => runSummary(r.runDir));
+  } finally {
+    await pool.unloadAll();
+  }
 });
 
-handle(listResultsRequest, async (params) => listResults(params.resultsDir));
+handle(listResultsRequest, async (params) =>
+  listRunDirs(params.resultsDir)
+    .map(runSummary)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+);
 
-/** Reads `<resultsDir>/<run>/summary.json` of every run folder, newest first. */
-async function listResults(resultsDir: string): Promise<RunSummary[]> {
-  let entries;
-  try {
-    entries = await readdir(resultsDir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new IntrospectError(`cannot read the results folder (${(err as Error).message})`, resultsDir);
-  }
-  const summaries: RunSummary[] = [];
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const file = join(resultsDir, e.name, 'summary.json');
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      continue; // a folder without a summary is not a finished run
-    }
-    try {
-      summaries.push({ ...(JSON.parse(text) as RunSummary), dir: join(resultsDir, e.name) });
-    } catch (err) {
-      log('warn', `${file}: not valid JSON (${(err as Error).message}); skipped`);
-    }
-  }
-  return summaries.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+/** A run folder as the runner shows it: its config, and its accuracy table once summary.json exists. */
+function runSummary(dir: string): RunSummary {
+  const config = readRunConfig(dir);
+  const summaryFile = join(dir, SUMMARY_FILE);
+  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary) : undefined;
+  return {
+    dir,
+    experiment: config.name,
+    startedAt: statSync(join(dir, CONFIG_FILE)).mtime.toISOString(),
+    finished: summary !== undefined,
+    models: config.models,
+    lengths: config.lengths,
+    n: config.samplesPerLength,
+    accuracy: (summary?.byModelLength ?? []).map((p) => ({ model: p.model, length: p.length, correct: p.correct, n: p.n })),
+  };
 }
 
 connection.onClose(() => process.exit(0));

@@ -131,20 +131,33 @@ test('Trace This Variable opens a heatmap of real patching results; a cell click
   await wb.page.screenshot({ path: join(SHOTS, 'heatmap-window.png') });
 });
 
-test('the experiment runner side panel lists what the engine offers and the results folder', { skip, timeout: 60_000 }, async () => {
+test('the experiment runner side panel runs a suite and charts its accuracy', { skip, timeout: 180_000 }, async () => {
   await wb.runCommand('Introspect: Open Experiment Runner');
   const view = wb.webview(EXT_ID, true);
   await view.locator('#results-dir', { hasText: ws.resultsDir }).waitFor({ timeout: 30_000 });
-  await view.locator('#models vscode-checkbox').first().waitFor();
-  assert.equal(await view.locator('#models vscode-checkbox').first().getAttribute('label'), 'tiny-llama');
+  await view.locator('#models vscode-checkbox[label="tiny-llama"]').waitFor();
+  await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
+    el.value = 'suite:variable-binding';
+    el.dispatchEvent(new Event('change'));
+  });
+  await view.locator('#models vscode-checkbox[label="oracle (reference)"]').click();
+  await view.locator('#lengths input').fill('2, 3');
+  await view.locator('#samples input').fill('3');
+  await view.locator('#run').click();
+  await view.locator('#status', { hasText: 'Finished' }).waitFor({ timeout: 150_000 });
+  await view.locator('#chart-title', { hasText: 'variable_binding: accuracy by length (n = 3 per point)' }).waitFor();
+  assert.equal(await view.locator('#results li').count(), 2); // one run folder per experiment of the suite
+  await wb.clearNotifications();
   await wb.page.screenshot({ path: join(SHOTS, 'runner.png') });
 });
 
-test('benchmark and study commands answer honestly, device and model pickers list their choices', { skip, timeout: 60_000 }, async () => {
-  await wb.clearNotifications();
+test('benchmark and study commands, device and model pickers list their choices', { skip, timeout: 60_000 }, async () => {
   await wb.runCommand('Introspect: Run Benchmark Suite');
-  await wb.notification(/benchmark suites are not available in this build|Samples per length|run one of the benchmark suites/);
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'variable-binding' }).waitFor();
   await wb.page.keyboard.press('Escape');
+  await wb.clearNotifications();
+  await wb.runCommand('Introspect: Run Developmental Study');
+  await wb.notification('developmental studies are not available in this build');
   await wb.clearNotifications();
   await wb.runCommand('Introspect: Choose Device');
   for (const d of ['auto', 'cpu', 'cuda', 'webgpu']) await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: d }).first().waitFor();

@@ -1,17 +1,21 @@
 /**
- * The extension's engine client against the real engine process (engine/src/server.ts bundled as
- * the extension ships it): requests, typed errors, cancellation mid-trace, a crash mid-request with
+ * The extension's engine client against the real engine process (dist/engine.js, built here as the
+ * extension ships it): requests, typed errors, cancellation mid-trace, a crash mid-request with
  * restart and model reload, and shutdown.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { build } from 'esbuild';
+import { promisify } from 'node:util';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import {
+  benchRunRequest,
   EngineErrorCode,
+  listResultsRequest,
+  listRunnablesRequest,
   loadModelRequest,
   logNotification,
   predictRequest,
@@ -23,23 +27,14 @@ import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
 import { CancelledError, EngineExitedError, EngineProcess, EngineRequestError, type EngineState } from '../../extension/src/engine/process';
 
 const REPO = join(__dirname, '..', '..');
-const ENGINE = join(REPO, 'out', 'engine-test', 'engine.js');
+const ENGINE = join(REPO, 'dist', 'engine.js');
 // A binding chain long enough that a trace takes many batches (progress after each).
 const CODE = ['a = 5', 'b = a', 'c = 3', 'd = b', 'e = c', 'f = d', 'g = f', 'h = g'].join('\n');
 let tmp: string;
 let modelDir: string;
 
 before(async () => {
-  await build({
-    entryPoints: [join(REPO, 'engine', 'src', 'server.ts')],
-    outfile: ENGINE,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['onnxruntime-node'],
-    logLevel: 'warning',
-  });
+  await promisify(execFile)(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { cwd: REPO });
   tmp = mkdtempSync(join(tmpdir(), 'introspect-engine-test-'));
   modelDir = join(tmp, 'tiny');
   await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 4, dModel: 32, nHeads: 4, seed: 3 });
@@ -164,6 +159,37 @@ test('a crash fails the request in flight clearly, then the engine restarts with
     assert.notEqual(status.pid, first);
     assert.equal(status.model?.name, 'tiny');
     assert.equal(engine.currentState.kind, 'ready');
+  } finally {
+    await engine.stop();
+  }
+});
+
+test('a benchmark suite runs over a checkpoint and a reference model; its run folders are listed', async () => {
+  const engine = new EngineProcess({ enginePath: ENGINE });
+  try {
+    const catalog = await engine.request(listRunnablesRequest);
+    const binding = catalog.runnables.find((r) => r.id === 'variable-binding');
+    assert.ok(binding, catalog.runnables.map((r) => r.id).join(', '));
+    assert.ok(catalog.referenceModels.includes('oracle'));
+    const resultsDir = join(tmp, 'results');
+    const reports: number[] = [];
+    engine.onNotification(progressNotification, (p) => p.token === 'bench' && reports.push(p.done / p.total));
+    const runs = await engine.request(benchRunRequest, {
+      kind: 'suite', id: 'variable-binding', models: [modelDir, 'oracle'], lengths: [2], n: 2,
+      resultsDir, device: 'cpu', dtype: 'float32', batchSize: 4, progressToken: 'bench',
+    });
+    assert.deepEqual(runs.map((r) => r.experiment), binding.experiments);
+    for (const r of runs) {
+      assert.ok(r.finished);
+      assert.deepEqual(r.models, [modelDir, 'oracle']);
+      assert.deepEqual(r.lengths, [2]);
+      const oracle = r.accuracy.find((p) => p.model === 'oracle');
+      assert.deepEqual(oracle && [oracle.correct, oracle.n], [2, 2]); // the interpreter is always right
+    }
+    assert.ok(reports.length > 2 && reports.every((v, i) => i === 0 || v >= reports[i - 1]), reports.join(' '));
+    assert.equal(reports.at(-1), 1);
+    const listed = await engine.request(listResultsRequest, { resultsDir });
+    assert.deepEqual(listed.map((r) => r.dir).sort(), runs.map((r) => r.dir).sort());
   } finally {
     await engine.stop();
   }

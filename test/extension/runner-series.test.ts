@@ -4,7 +4,7 @@ import { accuracySeries } from '../../webview/src/runner/series';
 
 test('accuracy series: one line per model over sorted lengths, gaps where a point is missing', () => {
   const s = accuracySeries({
-    dir: '/r/1', kind: 'suite', id: 'binding', title: 'Binding', startedAt: '2026-01-01T00:00:00Z', models: ['/m/a', '/m/b'], lengths: [4, 2], n: 4,
+    dir: '/r/1', experiment: 'binding', startedAt: '2026-01-01T00:00:00Z', finished: true, models: ['/m/a', '/m/b'], lengths: [4, 2], n: 4,
     accuracy: [
       { model: '/m/a', length: 4, correct: 1, n: 4 },
       { model: '/m/a', length: 2, correct: 3, n: 4 },

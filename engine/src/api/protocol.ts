@@ -89,33 +89,40 @@ export type RunKind = 'suite' | 'study';
 export interface RunnableInfo {
   kind: RunKind;
   id: string;
-  title: string;
   description: string;
+  /** Names of the experiments it runs, one run folder each. */
+  experiments: string[];
   /** Sequence lengths used when the user gives none. */
   defaultLengths: number[];
 }
-export const listRunnablesRequest = new RequestType0<RunnableInfo[], EngineErrorData>('bench/list');
+
+export interface BenchCatalog {
+  runnables: RunnableInfo[];
+  /** Models that need no checkpoint (the interpreter oracle, the line heuristic), usable as baselines. */
+  referenceModels: string[];
+}
+export const listRunnablesRequest = new RequestType0<BenchCatalog, EngineErrorData>('bench/list');
 
 export interface BenchRunParams {
   kind: RunKind;
   /** A `RunnableInfo.id`. */
   id: string;
-  /** Checkpoint folders. */
+  /** Checkpoint folders or reference model names. */
   models: string[];
   lengths: number[];
   /** Samples per (model, length). */
   n: number;
-  /** Folder that receives a new run folder. */
+  /** Folder that receives the new run folders. */
   resultsDir: string;
   device: Device;
   dtype: DType;
   batchSize: number;
   progressToken?: string;
 }
-/** Runs a suite or study; resolves with the finished run's summary. */
-export const benchRunRequest = new RequestType<BenchRunParams, RunSummary, EngineErrorData>('bench/run');
+/** Runs a suite or study; resolves with the summaries of the run folders it wrote. */
+export const benchRunRequest = new RequestType<BenchRunParams, RunSummary[], EngineErrorData>('bench/run');
 
-/** One cell of a run's accuracy table. */
+/** One point of a run's accuracy table. */
 export interface AccuracyPoint {
   model: string;
   length: number;
@@ -123,20 +130,17 @@ export interface AccuracyPoint {
   n: number;
 }
 
-/**
- * `summary.json` of a run folder: what the runner panel lists and plots (accuracy against length,
- * one line per model). Suites and studies write it when they finish.
- */
+/** One run folder (one experiment over its models and lengths), as the runner lists and plots it. */
 export interface RunSummary {
-  /** The run folder. */
   dir: string;
-  kind: RunKind;
-  id: string;
-  title: string;
+  experiment: string;
+  /** When the folder was created (ISO time). */
   startedAt: string;
-  finishedAt?: string;
+  /** Whether summary.json has been written (an unfinished run can be resumed). */
+  finished: boolean;
   models: string[];
   lengths: number[];
+  /** Samples per (model, length). */
   n: number;
   accuracy: AccuracyPoint[];
 }
@@ -144,7 +148,7 @@ export interface RunSummary {
 export interface ListResultsParams {
   resultsDir: string;
 }
-/** Run summaries found in a results folder, newest first. */
+/** The run folders in a results folder, newest first. */
 export const listResultsRequest = new RequestType<ListResultsParams, RunSummary[], EngineErrorData>('results/list');
 
 // ---- notifications (engine → client) ----------------------------------------------------

@@ -19,7 +19,7 @@ export function register(context: vscode.ExtensionContext, engine: EngineClient,
 
 async function runKind(engine: EngineClient, runner: RunnerView, kind: RunKind): Promise<void> {
   const noun = kind === 'suite' ? 'benchmark suites' : 'developmental studies';
-  const available = (await engine.request(listRunnablesRequest)).filter((r) => r.kind === kind);
+  const available = (await engine.request(listRunnablesRequest)).runnables.filter((r) => r.kind === kind);
   if (available.length === 0) {
     void vscode.window.showInformationMessage(`Introspect: ${noun} are not available in this build.`);
     return;
@@ -30,7 +30,7 @@ async function runKind(engine: EngineClient, runner: RunnerView, kind: RunKind):
     return;
   }
   const pick = await vscode.window.showQuickPick(
-    available.map((r) => ({ label: r.title, detail: r.description, runnable: r })),
+    available.map((r) => ({ label: r.id, detail: r.description, runnable: r })),
     { title: `Introspect: run one of the ${noun}` },
   );
   if (!pick) return;

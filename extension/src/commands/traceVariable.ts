@@ -12,22 +12,23 @@ export function register(context: vscode.ExtensionContext, engine: EngineClient,
   context.subscriptions.push(vscode.commands.registerCommand(CommandId.TraceVariable, () => traceVariable(engine, panels)));
 }
 
-async function traceVariable(engine: EngineClient, panels: HeatmapPanels): Promise<void> {
+/** Resolves with the heatmap panel's title, or undefined when nothing was traced (the user was told why). */
+async function traceVariable(engine: EngineClient, panels: HeatmapPanels): Promise<string | undefined> {
   const editor = vscode.window.activeTextEditor;
   const lang = editor && codeLanguage(editor.document.languageId);
   if (!editor || !lang) {
     void vscode.window.showWarningMessage('Introspect: put the cursor on a variable in a Python or JavaScript/TypeScript file.');
-    return;
+    return undefined;
   }
   const pos = editor.selection.active;
   const ident = identifierAt(editor.document.lineAt(pos.line).text, pos.character, lang);
   if (!ident) {
     void vscode.window.showWarningMessage('Introspect: the cursor is not on a variable.');
-    return;
+    return undefined;
   }
   if (!engine.model) {
     void vscode.window.showWarningMessage('Introspect: no model is loaded. Run "Introspect: Choose Model" first.');
-    return;
+    return undefined;
   }
   const subject = {
     code: codeThrough(editor.document.getText(), pos.line),
@@ -38,8 +39,11 @@ async function traceVariable(engine: EngineClient, panels: HeatmapPanels): Promi
     intervention: 'resid' as const,
   };
   try {
-    panels.show(subject, await runTrace(engine, subject));
+    return panels.show(subject, await runTrace(engine, subject)).title;
   } catch (err) {
-    if (!(err instanceof CancelledError)) void vscode.window.showErrorMessage(`Introspect: trace failed: ${(err as Error).message}`);
+    if (err instanceof CancelledError) return undefined;
+    engine.output.error(`trace of ${subject.variable} failed: ${(err as Error).message}`);
+    void vscode.window.showErrorMessage(`Introspect: trace failed: ${(err as Error).message}`);
+    return undefined;
   }
 }

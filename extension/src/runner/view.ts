@@ -2,8 +2,6 @@
  * The experiment runner in the side bar (a webview view): lists suites, studies, models and past
  * results, launches runs in the engine with progress and cancellation, and shows their summaries.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { benchRunRequest, listResultsRequest, listRunnablesRequest, type RunSummary } from '../../../engine/src/api/protocol';
 import { type FromRunner, type ModelChoice, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
@@ -61,12 +59,12 @@ export class RunnerView implements vscode.WebviewViewProvider {
   }
 
   /** Runs a suite or study under a progress notification and shows the result in the view. */
-  async run(request: RunRequest): Promise<RunSummary | undefined> {
+  async run(request: RunRequest): Promise<RunSummary[] | undefined> {
     const s = readSettings();
     const source = new vscode.CancellationTokenSource();
     this.running = source; // the view's Cancel button
     try {
-      const summary = await this.engine.withProgress(`Introspect: running ${request.id}`, async (token, progressToken) => {
+      const runs = await this.engine.withProgress(`Introspect: running ${request.id}`, async (token, progressToken) => {
         const cancelled = token.onCancellationRequested(() => source.cancel()); // the notification's Cancel button
         const relay = this.engine.onProgress(progressToken, (p) => this.send({ type: 'progress', done: p.done, total: p.total, message: p.message }));
         try {
@@ -77,8 +75,8 @@ export class RunnerView implements vscode.WebviewViewProvider {
           cancelled.dispose();
         }
       });
-      this.send({ type: 'finished', summary, results: await this.results() });
-      return summary;
+      this.send({ type: 'finished', runs, results: await this.results() });
+      return runs;
     } catch (err) {
       const message = err instanceof CancelledError ? 'Cancelled.' : (err as Error).message;
       this.send({ type: 'failed', message });
@@ -102,18 +100,14 @@ export class RunnerView implements vscode.WebviewViewProvider {
       case 'cancel':
         this.running?.cancel();
         break;
-      case 'open': {
-        const summary = JSON.parse(await readFile(join(m.dir, 'summary.json'), 'utf8')) as RunSummary;
-        this.send({ type: 'show', summary: { ...summary, dir: m.dir } });
-        break;
-      }
     }
   }
 
   private async init(): Promise<void> {
     const s = readSettings();
-    const [runnables, results] = await Promise.all([this.engine.request(listRunnablesRequest), this.results()]);
-    this.send({ type: 'init', runnables, models: modelChoices(s.model, s.modelFolders), resultsDir: resultsFolder(s, this.context), results });
+    const [catalog, results] = await Promise.all([this.engine.request(listRunnablesRequest), this.results()]);
+    const models = [...modelChoices(s.model, s.modelFolders), ...catalog.referenceModels.map((name) => ({ dir: name, name: `${name} (reference)`, checked: false }))];
+    this.send({ type: 'init', runnables: catalog.runnables, models, resultsDir: resultsFolder(s, this.context), results });
   }
 
   private results(): Promise<RunSummary[]> {
@@ -127,5 +121,5 @@ export class RunnerView implements vscode.WebviewViewProvider {
 
 function modelChoices(model: string, folders: string[]): ModelChoice[] {
   const dirs = [...new Set([model, ...folders].filter(Boolean))];
-  return dirs.map((dir) => ({ dir, name: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir }));
+  return dirs.map((dir, i) => ({ dir, name: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir, checked: i === 0 }));
 }

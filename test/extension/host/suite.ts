@@ -71,10 +71,9 @@ export async function run(): Promise<void> {
     ['Trace This Variable opens a heatmap panel', async () => {
       const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(py));
       editor.selection = new vscode.Selection(4, 0, 4, 0);
-      await vscode.commands.executeCommand('introspect.traceVariable');
-      const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
-      const tab = tabs.find((t) => t.label === 'Trace: e');
-      assert.ok(tab, `a "Trace: e" tab among ${tabs.map((t) => t.label).join(', ')}`);
+      assert.equal(await vscode.commands.executeCommand<string>('introspect.traceVariable'), 'Trace: e');
+      // The tab model follows the workbench asynchronously.
+      const tab = await waitFor('the heatmap tab', 10_000, () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Trace: e'));
       assert.ok(tab.input instanceof vscode.TabInputWebview);
     }],
     ['a VS Code cancellation token cancels a trace in the engine', async () => {

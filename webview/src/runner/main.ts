@@ -34,7 +34,7 @@ function option(value: string, label: string): HTMLElement {
 function setRunnables(list: RunnableInfo[]): void {
   runnables = list;
   const select = $('runnable');
-  select.replaceChildren(...list.map((r) => option(`${r.kind}:${r.id}`, `${r.kind === 'suite' ? 'Suite' : 'Study'}: ${r.title}`)));
+  select.replaceChildren(...list.map((r) => option(`${r.kind}:${r.id}`, `${r.kind === 'suite' ? 'Suite' : 'Study'}: ${r.id}`)));
   const none = list.length === 0;
   $('no-runnables').hidden = !none;
   $('run').disabled = none;
@@ -47,18 +47,18 @@ function setRunnables(list: RunnableInfo[]): void {
 function onRunnableChange(): void {
   const r = runnables.find((x) => `${x.kind}:${x.id}` === $('runnable').value);
   if (!r) return;
-  $('description').textContent = r.description;
+  $('description').textContent = `${r.description} Runs: ${r.experiments.join(', ')}.`;
   $('lengths').value = r.defaultLengths.join(', ');
 }
 
 function setModels(models: ModelChoice[]): void {
   $('models').replaceChildren(
-    ...models.map((m, i) => {
+    ...models.map((m) => {
       const c = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
       c.setAttribute('label', m.name);
       c.dataset.dir = m.dir;
       c.title = m.dir;
-      c.checked = i === 0;
+      c.checked = m.checked;
       return c;
     }),
   );
@@ -73,10 +73,11 @@ function setResults(results: RunSummary[], resultsDir: string | undefined): void
       const li = document.createElement('li');
       const a = document.createElement('a');
       a.href = '#';
-      a.textContent = `${r.title} — ${new Date(r.startedAt).toLocaleString()}${r.finishedAt ? '' : ' (unfinished)'}`;
+      a.textContent = `${r.experiment} — ${new Date(r.startedAt).toLocaleString()}${r.finished ? '' : ' (unfinished)'}`;
+      a.title = r.dir;
       a.addEventListener('click', (e) => {
         e.preventDefault();
-        post({ type: 'open', dir: r.dir });
+        showSummary(r);
       });
       li.append(a);
       return li;
@@ -86,7 +87,7 @@ function setResults(results: RunSummary[], resultsDir: string | undefined): void
 }
 
 function showSummary(s: RunSummary): void {
-  $('chart-title').textContent = `${s.title}: accuracy by length (n = ${s.n} per point)`;
+  $('chart-title').textContent = `${s.experiment}: accuracy by length (n = ${s.n} per point)`;
   const series = accuracySeries(s);
   chart?.destroy();
   chart = new Chart($('chart') as HTMLCanvasElement, {
@@ -145,18 +146,15 @@ window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
       progress.hidden = true;
       $('run').disabled = false;
       $('cancel').hidden = true;
-      $('status').textContent = `Finished: ${m.summary.dir}`;
+      $('status').textContent = `Finished: ${m.runs.map((r) => r.dir).join(', ')}`;
       setResults(m.results, undefined);
-      showSummary(m.summary);
+      if (m.runs[0]) showSummary(m.runs[0]);
       break;
     case 'failed':
       progress.hidden = true;
       $('run').disabled = runnables.length === 0;
       $('cancel').hidden = true;
       $('status').textContent = m.message;
-      break;
-    case 'show':
-      showSummary(m.summary);
       break;
   }
 });

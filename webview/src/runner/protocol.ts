@@ -2,8 +2,11 @@
 import type { RunKind, RunnableInfo, RunSummary } from '../../../engine/src/api/protocol';
 
 export interface ModelChoice {
+  /** Checkpoint folder, or a reference model's name. */
   dir: string;
   name: string;
+  /** Checked when the panel opens. */
+  checked: boolean;
 }
 
 export interface RunRequest {
@@ -17,15 +20,14 @@ export interface RunRequest {
 export type ToRunner =
   | { type: 'init'; runnables: RunnableInfo[]; models: ModelChoice[]; resultsDir: string; results: RunSummary[] }
   | { type: 'progress'; done: number; total: number; message?: string }
-  | { type: 'finished'; summary: RunSummary; results: RunSummary[] }
-  | { type: 'failed'; message: string }
-  | { type: 'show'; summary: RunSummary };
+  /** `runs`: the run folders just written; `results`: the whole results folder again. */
+  | { type: 'finished'; runs: RunSummary[]; results: RunSummary[] }
+  | { type: 'failed'; message: string };
 
 export type FromRunner =
   | { type: 'ready' }
   | { type: 'run'; request: RunRequest }
   | { type: 'cancel' }
-  | { type: 'refresh' }
-  | { type: 'open'; dir: string };
+  | { type: 'refresh' };
 
 export const RUNNER_VIEW_ID = 'introspect.runner';
