@@ -8,8 +8,8 @@
  * patch), the brute-force batched sweep (a whole forward per cell, batched), and one forward per
  * cell (how TransformerLens / nnsight users loop), with ratios; prediction latency p50/p99 of a
  * small model; peak memory. On CPU the 0.6B shape is too slow for all 2,240 cells, so `--stride k`
- * times every k-th layer and position (a uniform sample of the grid) and extrapolates to the full
- * grid; `--stride 1` times the full sweep.
+ * times every layer at every k-th position (a uniform sample of the grid's columns) and
+ * extrapolates to the full grid; `--stride 1` times the full sweep.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -91,12 +91,12 @@ async function main() {
   cf[2] = clean[2] === clean[0] ? clean[1] : clean[0]; // any different token at one early position
   const T = clean.length;
   const every = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => i % stride === 0);
-  const layers = every(nLayers);
+  const layers = Array.from({ length: nLayers }, (_, l) => l);
   const positions = every(T);
   const sampled = layers.length * positions.length;
   const fullCells = nLayers * T;
   console.log(`model ${model.info.name}: ${nLayers} layers, d ${model.spec.dModel}, vocab ${model.spec.vocabSize}; program ${T} tokens; ${fullCells} cells`);
-  console.log(`device ${device}, ${dtype}; timing ${sampled} cells (every ${stride}th layer and position), batch ${batchSize}`);
+  console.log(`device ${device}, ${dtype}; timing ${sampled} cells (every layer, every ${stride}th position), batch ${batchSize}`);
 
   // Warm up: build/load every graph and run each path once.
   await time(() => patchSweep(model, clean, cf, { hook: 'hook_resid_pre', layers: [0], positions: [0], method: 'incremental' }));

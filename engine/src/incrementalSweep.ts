@@ -26,17 +26,22 @@ export async function incrementalSweep(p: SweepPlan): Promise<void> {
   const ref = await reference(runner, p);
   const T = p.clean.length;
   const firstPos = (c: Cell) => (p.hook === 'knockout' ? T - 1 : c.pos);
-  // Batches of cells with nearby first positions: a batch computes from its smallest one (rows whose
-  // own patch comes later recompute a few clean positions, exactly, which keeps batches full).
+  // Batches of cells with nearby first positions: a batch computes from its smallest one, and rows
+  // whose own patch comes later recompute a few clean positions (exactly). The slack bounds that
+  // waste to an eighth of the batch's work while keeping batches full in dense grids.
   const order = p.cells.map((_, i) => i).sort((a, b) => firstPos(p.cells[a]) - firstPos(p.cells[b]) || p.cells[a].layer - p.cells[b].layer);
   const V = p.model.spec.vocabSize;
-  for (let i = 0; i < order.length; i += p.batchSize) {
+  for (let i = 0; i < order.length; ) {
     if (p.signal?.aborted) throw new IntrospectError('cancelled');
-    const batch = order.slice(i, i + p.batchSize).sort((a, b) => p.cells[a].layer - p.cells[b].layer);
-    const p0 = Math.min(...batch.map((c) => firstPos(p.cells[c])));
+    const p0 = firstPos(p.cells[order[i]]);
+    const slack = Math.floor((T - p0) / 8);
+    let j = i + 1;
+    while (j < order.length && j - i < p.batchSize && firstPos(p.cells[order[j]]) - p0 <= slack) j++;
+    const batch = order.slice(i, j).sort((a, b) => p.cells[a].layer - p.cells[b].layer);
     const logits = await runBatch(runner, p, ref, batch.map((c) => p.cells[c]), p0);
     batch.forEach((c, r) => p.record(c, logits.data.subarray(r * V, (r + 1) * V)));
-    p.onProgress?.(Math.min(i + p.batchSize, order.length), order.length);
+    p.onProgress?.(j, order.length);
+    i = j;
   }
 }
 
