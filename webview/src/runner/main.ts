@@ -146,7 +146,7 @@ window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
       progress.hidden = true;
       $('run').disabled = false;
       $('cancel').hidden = true;
-      $('status').textContent = `Finished: ${m.runs.map((r) => r.dir).join(', ')}`;
+      $('status').textContent = `Finished: ${m.runs.map((r) => r.experiment).join(', ')}.`;
       setResults(m.results, undefined);
       if (m.runs[0]) showSummary(m.runs[0]);
       break;
