@@ -16,15 +16,12 @@ import { loadParameters } from '../../engine/src/autodiff/load';
 import { charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
 import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
 import { IntrospectError } from '../../engine/src/errors';
-import { LoadedModel } from '../../engine/src/model';
-import { bindingProgram } from '../../engine/src/tasks/binding';
-import { Rng } from '../../engine/src/tasks/rng';
 import { checkpointSteps, stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
+import { type BindingExample, bindingExamples, charEncoder, scoreBinding } from './bindingScore';
 
 /** Only the characters these programs use: a small vocabulary keeps the unembedding cheap. */
 const CHARS = [...'abcdefghijklmnopqrstuvwxyz0123456789', ' ', '\n', '=', '#', ':'];
-const LINES = 16;
 
 const { values: args } = parseArgs({
   options: {
@@ -46,39 +43,14 @@ const num = (k: keyof typeof args) => {
   return v;
 };
 
-interface Program {
-  ids: number[];
-  hops: number;
-  answer: number;
-}
-
-function encoder(tokenizerJson: { model: { vocab: Record<string, number> } }): (s: string) => number[] {
-  const vocab = tokenizerJson.model.vocab;
-  return (s) =>
-    [...s].map((c) => {
-      const id = vocab[c];
-      if (id === undefined) throw new IntrospectError(`character ${JSON.stringify(c)} is not in the vocabulary`, 'program');
-      return id;
-    });
-}
-
-/** Programs of one stream: `n` from a generator seeded by (seed, stream, index). */
-function programs(encode: (s: string) => number[], seed: number, stream: number, n: number): Program[] {
-  const rng = new Rng(seed * 1_000_003 + stream);
-  return Array.from({ length: n }, () => {
-    const p = bindingProgram(LINES, rng, { hops: 'balanced' });
-    return { ids: encode(`${p.program}${p.answer}`), hops: p.metadata.hops, answer: p.answer };
-  });
-}
-
-const examples = (ps: Program[]): Examples => ({ rows: ps.map((p) => p.ids), targets: ps.map((p) => [p.ids.length - 1]) });
+const examples = (ps: BindingExample[]): Examples => ({ rows: ps.map((p) => p.ids), targets: ps.map((p) => [p.ids.length - 1]) });
 
 async function main(): Promise<void> {
   const outDir = args.out!;
   const seed = num('seed');
   const batch = num('batch');
   const tokenizer = charTokenizerJson(CHARS) as { model: { vocab: Record<string, number> } };
-  const encode = encoder(tokenizer);
+  const encode = charEncoder(tokenizer.model.vocab);
   const vocabSize = Object.keys(tokenizer.model.vocab).length;
   const dModel = num('d');
   const nHeads = num('heads');
@@ -101,8 +73,8 @@ async function main(): Promise<void> {
     });
   const { layout, flat, config } = await loadParameters(init);
 
-  const heldOut = programs(encode, seed, -1, num('held-out'));
-  const data: TrainData = { batch: (step) => examples(programs(encode, seed, step, batch)), heldOut: examples(heldOut) };
+  const heldOut = bindingExamples(encode, seed, -1, num('held-out'));
+  const data: TrainData = { batch: (step) => examples(bindingExamples(encode, seed, step, batch)), heldOut: examples(heldOut) };
   const t0 = Date.now();
   const tokenizerJson = readFileSync(join(init, 'tokenizer.json'), 'utf8');
   const trained = await train({ layout, flat, config, tokenizerJson }, data, {
@@ -128,32 +100,18 @@ async function main(): Promise<void> {
   // A compact float16 copy of the final model, the one worth keeping.
   await writeModelFolder(join(outDir, 'final-float16'), { layout, flat: trained.flat, config, tokenizerJson, dtype: 'float16' });
 
-  // Score the final checkpoint through the inference path, by hops.
-  const model = await LoadedModel.load(stepDir(outDir, run.steps), { device: 'cpu' });
-  const byHops = new Map<number, { right: number; n: number }>();
-  for (let i = 0; i < heldOut.length; i += 64) {
-    const part = heldOut.slice(i, i + 64);
-    const out = await model.forward(part.map((p) => p.ids.slice(0, -1)), { logits: 'last' });
-    part.forEach((p, k) => {
-      const l = out.logits.data.subarray(k * vocabSize, (k + 1) * vocabSize);
-      const s = byHops.get(p.hops) ?? { right: 0, n: 0 };
-      s.n++;
-      if (l.indexOf(Math.max(...l)) === p.ids[p.ids.length - 1]) s.right++;
-      byHops.set(p.hops, s);
-    });
-  }
-  await model.dispose();
+  // Score the final checkpoint through the inference path, by hops and heuristic reachability.
   const summary = {
     run,
     parameters: layout.size,
     final: last,
-    accuracyByHops: Object.fromEntries([...byHops].sort(([a], [b]) => a - b).map(([h, s]) => [h, { accuracy: s.right / s.n, n: s.n }])),
+    heldOut: await scoreBinding(stepDir(outDir, run.steps), heldOut),
     wallSeconds: (Date.now() - t0) / 1000,
   };
   const tmp = join(outDir, `summary.json.tmp-${process.pid}`);
   writeFileSync(tmp, JSON.stringify(summary, null, 2));
   renameSync(tmp, join(outDir, 'summary.json'));
-  console.log(JSON.stringify(summary.accuracyByHops));
+  console.log(JSON.stringify(summary.heldOut));
 }
 
 main().catch((e) => {
