@@ -2,7 +2,6 @@
 export { heatmapLayout, heatmapPng, heatmapSvg, type HeatmapLayout, type HeatmapSpec } from './heatmap';
 export { linePlotLayout, linePlotPng, linePlotSvg, type LinePlotLayout, type LinePlotSpec, type LineSeries } from './linePlot';
 export { accuracyPlotPng, accuracySeries, wilsonInterval, type AccuracyCell, type AccuracyPlotOptions, type AccuracySummary } from './accuracyPlot';
-export { patchGridHeatmapSpec, patchGridPng, type PatchGridPlotOptions, type PatchMetric } from './patchGridPlot';
 export { barPlotLayout, barPlotPng, barPlotSvg, type BarPlotLayout, type BarPlotSpec, type BarSeries } from './barPlot';
 export { displayLabel, tokenLabel } from './label';
 export { writePng } from './writePng';

@@ -1,10 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../atomicWrite';
 
-/** Writes PNG bytes atomically: a temp file beside `path`, then a rename, so readers never see half a file. */
+/** Writes PNG bytes atomically (temp file beside `path`, then a rename), creating folders. */
 export function writePng(path: string, png: Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, png);
-  renameSync(tmp, path);
+  writeFileAtomic(path, png);
 }

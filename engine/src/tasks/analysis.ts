@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from './config';
-import { listRunDirs, readResults, readRunConfig, SUMMARY_FILE, writeFileAtomic, type ResultRow } from './results';
+import { writeFileAtomic } from '../atomicWrite';
+import { listRunDirs, readResults, readRunConfig, SUMMARY_FILE, type ResultRow } from './results';
 
 export interface Accuracy {
   n: number;

@@ -6,8 +6,9 @@
  * - accuracy_plot.png
  * - robust_seeds.json (robust-seed suites) analysis.ts RobustSeeds[]
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
 import { IntrospectError } from '../errors';
 import { validateConfig, type ExperimentConfig } from './config';
 import type { Answer, Metadata } from './types';
@@ -39,17 +40,6 @@ export interface ResultRow {
 
 export function rowKey(r: Pick<ResultRow, 'model' | 'seqLen' | 'sample'>): string {
   return `${r.model}\u0000${r.seqLen}\u0000${r.sample}`;
-}
-
-/** Writes JSON through a temporary file and a rename, so readers never see half a file. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
-}
-
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** A new, empty run folder named after the experiment and the time. */

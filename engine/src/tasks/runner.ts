@@ -22,10 +22,9 @@ import {
   rowKey,
   PLOT_FILE,
   SUMMARY_FILE,
-  writeFileAtomic,
-  writeJsonAtomic,
   type ResultRow,
 } from './results';
+import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
 import { Rng } from './rng';
 import type { ModelPool } from './textModel';
 
