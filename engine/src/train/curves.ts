@@ -13,20 +13,16 @@ export function plotTrainingCurves(outDir: string, history: TrainRecord[]): void
   const series: LineSeries[] = [smoothed(history)];
   if (evals.length) series.push({ name: 'held-out loss', xs: evals.map((r) => r.step), ys: evals.map((r) => r.evalLoss!) });
   writePng(join(outDir, LOSS_PLOT), linePlotPng({ series, title: 'Training loss', xLabel: 'step', yLabel: 'cross-entropy' }));
-  if (evals.length >= 2)
-    writePng(
-      join(outDir, ACCURACY_PLOT),
-      linePlotPng({
-        series: [
-          { name: 'held-out accuracy', xs: evals.map((r) => r.step), ys: evals.map((r) => r.evalAccuracy!) },
-          { name: 'held-out token accuracy', xs: evals.map((r) => r.step), ys: evals.map((r) => r.evalTokenAccuracy!) },
-        ],
-        title: 'Held-out accuracy',
-        xLabel: 'step',
-        yLabel: 'accuracy',
-        yRange: [0, 1],
-      }),
-    );
+  if (evals.length < 2) return;
+  const xs = evals.map((r) => r.step);
+  const accuracy: LineSeries[] = [{ name: 'held-out accuracy', xs, ys: evals.map((r) => r.evalAccuracy!) }];
+  // With one target per row (an answer token) both accuracies are the same line.
+  if (evals.some((r) => r.evalTokenAccuracy !== r.evalAccuracy))
+    accuracy.push({ name: 'held-out token accuracy', xs, ys: evals.map((r) => r.evalTokenAccuracy!) });
+  writePng(
+    join(outDir, ACCURACY_PLOT),
+    linePlotPng({ series: accuracy, title: 'Held-out accuracy', xLabel: 'step', yLabel: 'accuracy', yRange: [0, 1] }),
+  );
 }
 
 /** Training loss averaged over windows, so the curve is readable with hundreds of noisy steps. */
