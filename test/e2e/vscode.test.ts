@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -129,6 +129,36 @@ test('Trace This Variable opens a heatmap of real patching results; a cell click
     await frame.screenshot({ path: join(SHOTS, 'heatmap-cell.png') });
   }
   await wb.page.screenshot({ path: join(SHOTS, 'heatmap-window.png') });
+});
+
+test('the heatmap switches metric and intervention and exports JSON and PNG', { skip, timeout: 120_000 }, async () => {
+  const panel = wb.webview(EXT_ID, false);
+  const choose = (id: string, value: string) =>
+    panel.locator(`#${id}`).evaluate((el: HTMLElement & { value: string }, v) => {
+      el.value = v;
+      el.dispatchEvent(new Event('change'));
+    }, value);
+  await choose('metric', 'success');
+  await panel.locator('#legend', { hasText: 'Success (top-1 = counterfactual answer): 0.00 … 1.00' }).waitFor();
+  await choose('intervention', 'heads');
+  await panel.locator('#meta', { hasText: 'tiny-llama · heads ·' }).waitFor({ timeout: 90_000 });
+  assert.equal(await panel.locator('#view').evaluate((el: HTMLElement & { value: string }) => el.value), 'layer-head');
+  await wb.page.locator('iframe.webview:not([src*="purpose="])').screenshot({ path: join(SHOTS, 'heatmap-heads.png') });
+  for (const [button, file] of [['#export-json', 'e-heads.json'], ['#export-png', 'e-heads.png']]) {
+    await panel.locator(button).click();
+    // code-server's save dialog is a quick input holding the suggested path
+    const input = wb.page.locator('.quick-input-widget input');
+    let value = '';
+    for (let i = 0; i < 100 && !value.endsWith(file); i++, await wb.page.waitForTimeout(100)) value = await input.inputValue();
+    assert.equal(value, join(ws.dir, file));
+    await wb.page.keyboard.press('Enter');
+    await wb.notification(`saved ${join(ws.dir, file)}`);
+  }
+  const exported = JSON.parse(readFileSync(join(ws.dir, 'e-heads.json'), 'utf8'));
+  assert.deepEqual(exported.grid.axes, ['layer', 'head']);
+  assert.deepEqual(exported.grid.shape, [2, 4]);
+  assert.deepEqual([...readFileSync(join(ws.dir, 'e-heads.png')).subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+  await wb.clearNotifications();
 });
 
 test('the experiment runner side panel runs a suite and charts its accuracy', { skip, timeout: 180_000 }, async () => {
