@@ -76,6 +76,12 @@ export async function saveCheckpoint(outDir: string, c: ModelFolder & { state: T
   return dir;
 }
 
+/** Removes half-written checkpoint folders a killed run left behind. */
+export function removePartialCheckpoints(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  for (const f of readdirSync(outDir)) if (/^step-\d+\.tmp-\d+$/.test(f)) rmSync(join(outDir, f), { recursive: true, force: true });
+}
+
 /** Steps of the complete checkpoints under `outDir`, ascending. */
 export function checkpointSteps(outDir: string): number[] {
   if (!existsSync(outDir)) return [];

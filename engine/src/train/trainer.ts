@@ -14,7 +14,7 @@ import { LossRunner } from '../autodiff/runner';
 import type { StoredFloatDType } from '../checkpoint/safetensors';
 import { IntrospectError } from '../errors';
 import { AdamW, clipGradNorm } from './adamw';
-import { loadResumable, saveCheckpoint } from './checkpoint';
+import { loadResumable, removePartialCheckpoints, saveCheckpoint } from './checkpoint';
 import { plotTrainingCurves } from './curves';
 import { learningRate, type ScheduleOptions } from './schedule';
 
@@ -87,6 +87,7 @@ export async function train(start: StartingPoint, data: TrainData, o: TrainOptio
   const { layout } = start;
   mkdirSync(o.outDir, { recursive: true });
   const run = o.run ?? {};
+  removePartialCheckpoints(o.outDir);
   const resumed = await loadResumable(o.outDir, layout);
   if (resumed && JSON.stringify(resumed.state.run) !== JSON.stringify(run))
     throw new IntrospectError('holds a checkpoint of a different run; use another output folder', o.outDir);
