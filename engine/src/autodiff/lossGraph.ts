@@ -58,7 +58,9 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
     if (!p || p.layer >= spec.nLayers) throw new IntrospectError(`unknown hook (model has ${spec.nLayers} layers)`, h);
   }
   const variant: GraphVariant = { logits: 'all', hooks: hooks.length > 0, patch: [], knockout: false };
-  const sources = layout.sources((b, w) => buildTransformer(b, spec, w, variant));
+  // Where graph weights come from is only needed for those that become inputs.
+  const noParams = !opts.forwardOnly && Array.isArray(opts.params) && opts.params.length === 0;
+  const sources = noParams ? new Map<string, Int32Array>() : layout.sources((b, w) => buildTransformer(b, spec, w, variant));
   const b = new GraphBuilder('float32');
   buildTransformer(b, spec, layout.canonical(flat), variant);
 
@@ -76,8 +78,8 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
   const weightInputs: WeightInput[] = [];
   for (const init of [...b.initializers]) {
     if (!b.weightNames.has(init.name)) continue;
-    const src = sources.get(init.name)!;
-    if (!opts.forwardOnly && !src.some((o) => selected(o))) continue;
+    const src = sources.get(init.name);
+    if (!src || (!opts.forwardOnly && !src.some((o) => selected(o)))) continue;
     b.initializers.splice(b.initializers.indexOf(init), 1);
     b.input(init.name, 'float32', init.dims);
     weightInputs.push({ name: init.name, dims: init.dims, sources: src });
