@@ -30,7 +30,6 @@ const USER_SETTINGS = {
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'editor.hover.delay': 300,
-  'security.workspace.trust.enabled': false,
 };
 
 function env(runDir: string): NodeJS.ProcessEnv {
@@ -65,17 +64,28 @@ export async function installExtension(vsix: string, extensionsDir: string, runD
   });
 }
 
-export async function startCodeServer(opts: { runDir: string; extensionsDir: string; workspace: string; extraArgs?: string[] }): Promise<CodeServer> {
+export interface StartOptions {
+  runDir: string;
+  extensionsDir: string;
+  workspace: string;
+  extraArgs?: string[];
+  /** Keep workspace trust on (the workspace then opens untrusted); off by default. */
+  workspaceTrust?: boolean;
+}
+
+export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const { runDir } = opts;
   const userData = join(runDir, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 1));
+  const settings = { ...USER_SETTINGS, 'security.workspace.trust.enabled': !!opts.workspaceTrust };
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 1));
   const port = await freePort();
   const log = openSync(join(runDir, 'code-server.log'), 'w');
   const child = spawn(
     CODE_SERVER,
     [
-      '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+      ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--user-data-dir', userData, '--extensions-dir', opts.extensionsDir, ...(opts.extraArgs ?? []), opts.workspace,
     ],
     { env: env(runDir), detached: true, stdio: ['ignore', log, log] },

@@ -198,3 +198,13 @@ test('benchmark and study commands, device and model pickers list their choices'
   await wb.page.screenshot({ path: join(SHOTS, 'choose-model.png') });
   await wb.page.keyboard.press('Escape');
 });
+
+test('after a window reload the heatmap panel is restored from its saved state', { skip, timeout: 120_000 }, async () => {
+  await wb.page.reload();
+  await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  const panel = wb.webview(EXT_ID, false);
+  // The restored panel shows the last grid (the heads trace) without asking the engine again.
+  await panel.locator('#meta', { hasText: 'tiny-llama · heads ·' }).waitFor({ timeout: 60_000 });
+  await panel.locator('#chart').waitFor();
+  await wb.page.screenshot({ path: join(SHOTS, 'restored.png') });
+});
