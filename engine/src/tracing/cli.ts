@@ -10,13 +10,10 @@
  *
  * Both throw IntrospectError for bad input, which the CLI prints as one line.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Device, DType, Intervention, PatchGrid } from '../api/types';
+import type { Intervention, PatchGrid } from '../api/types';
 import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
-import { IntrospectError } from '../errors';
-import { LoadedModel } from '../model';
+import { MODEL_FLAGS as COMMON_MODEL_FLAGS, integer, intList, loadModel, oneOf, parse, positiveInt, readSource, required } from '../cliArgs';
 import { progressBar } from '../progress';
 import { prepareTrace, traceVariable } from '../trace';
 import { type AttributionGrid, attributionGrid, compareWithPatching } from './attribution';
@@ -31,16 +28,14 @@ export const TRACE_EXPERIMENT_USAGE =
 const INTERVENTIONS: Intervention[] = ['resid', 'heads', 'mlp', 'knockout'];
 
 const MODEL_FLAGS = {
-  model: { type: 'string' },
-  device: { type: 'string', default: 'auto' },
-  dtype: { type: 'string', default: 'float32' },
+  ...COMMON_MODEL_FLAGS,
   batch: { type: 'string', default: '64' },
   seed: { type: 'string', default: '0' },
-} as const satisfies ParseArgsConfig['options'];
+} as const;
 
 /** Traces one variable: writes `<out>/grid.json` and `<out>/heatmap_<intervention>.png`, prints a summary. */
 export async function runTraceCommand(argv: string[]): Promise<void> {
-  const v = parse(argv, {
+  const { values: v } = parse(argv, {
     ...MODEL_FLAGS,
     file: { type: 'string' },
     var: { type: 'string' },
@@ -82,7 +77,7 @@ export async function runTraceCommand(argv: string[]): Promise<void> {
 
 /** Runs (or resumes) the batch experiment into `--out`. */
 export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
-  const v = parse(argv, {
+  const { values: v } = parse(argv, {
     ...MODEL_FLAGS,
     out: { type: 'string' },
     lens: { type: 'string', default: DEFAULT_EXPERIMENT.seqLens.join(',') },
@@ -161,52 +156,10 @@ export function traceSummary(g: PatchGrid): string {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new IntrospectError((e as Error).message.replace(/^TypeError \[\w+\]: /, ''), 'arguments');
-  }
-}
 
-function required(v: string | undefined, flag: string): string {
-  if (!v) throw new IntrospectError('is required', flag);
-  return v;
-}
 
-function integer(v: string | undefined, flag: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new IntrospectError(`must be an integer, got "${v}"`, flag);
-  return n;
-}
 
-function positiveInt(v: string | undefined, flag: string): number {
-  const n = integer(v, flag);
-  if (n <= 0) throw new IntrospectError(`must be a positive integer, got "${v}"`, flag);
-  return n;
-}
 
-function intList(v: string, flag: string): number[] {
-  return v.split(',').map((s) => positiveInt(s.trim(), flag));
-}
 
-function oneOf<T extends string>(v: string, options: readonly T[], flag: string): T {
-  if (!options.includes(v as T)) throw new IntrospectError(`must be one of ${options.join(', ')}, got "${v}"`, flag);
-  return v as T;
-}
 
-function readSource(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new IntrospectError(`cannot read (${(e as NodeJS.ErrnoException).code ?? e})`, path);
-  }
-}
 
-function loadModel(v: { model?: string; device?: string; dtype?: string }): Promise<LoadedModel> {
-  return LoadedModel.load(required(v.model, '--model'), {
-    device: oneOf(v.device ?? 'auto', ['auto', 'cpu', 'webgpu', 'cuda'] as const, '--device') as Device,
-    dtype: oneOf(v.dtype ?? 'float32', ['float32', 'float16'] as const, '--dtype') as DType,
-    log: (m) => process.stderr.write(`[engine] ${m}\n`),
-  });
-}
