@@ -60,7 +60,7 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
   const variant: GraphVariant = { logits: 'all', hooks: hooks.length > 0, patch: [], knockout: false };
   // Where graph weights come from is only needed for those that become inputs.
   const noParams = !opts.forwardOnly && Array.isArray(opts.params) && opts.params.length === 0;
-  const sources = noParams ? new Map<string, Int32Array>() : layout.sources((b, w) => buildTransformer(b, spec, w, variant));
+  const sources = noParams ? new Map<string, Int32Array>() : weightSources(layout, variant);
   const b = new GraphBuilder('float32');
   buildTransformer(b, spec, layout.canonical(flat), variant);
 
@@ -106,6 +106,18 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
     }
   }
   return { builder: b, weightInputs, weightGrads, hookGrads, perRow, objective: LOSS_OUTPUT };
+}
+
+/** Per layout and variant, computed once: a trainer builds a training and an evaluation graph. */
+const sourceCache = new WeakMap<ParameterLayout, Map<string, Map<string, Int32Array>>>();
+
+function weightSources(layout: ParameterLayout, variant: GraphVariant): Map<string, Int32Array> {
+  let byVariant = sourceCache.get(layout);
+  if (!byVariant) sourceCache.set(layout, (byVariant = new Map()));
+  const key = JSON.stringify(variant);
+  let s = byVariant.get(key);
+  if (!s) byVariant.set(key, (s = layout.sources((b, w) => buildTransformer(b, layout.spec, w, variant))));
+  return s;
 }
 
 /** Whether a flat offset belongs to a selected parameter. */
