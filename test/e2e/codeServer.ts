@@ -77,7 +77,9 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const { runDir } = opts;
   const userData = join(runDir, 'user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  const settings = { ...USER_SETTINGS, 'security.workspace.trust.enabled': !!opts.workspaceTrust };
+  // With trust on and no start-up prompt, the workspace opens in Restricted Mode.
+  const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : { 'security.workspace.trust.enabled': false };
+  const settings = { ...USER_SETTINGS, ...trust };
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 1));
   const port = await freePort();
   const log = openSync(join(runDir, 'code-server.log'), 'w');

@@ -15,6 +15,7 @@ import { launchBrowser, Workbench } from './workbench';
 import { makeWorkspace } from './workspace';
 
 const skip = missingTools();
+const SHOTS = process.env.INTROSPECT_E2E_SHOTS ?? join(REPO, 'out', 'e2e');
 
 test('in an untrusted workspace the hover predicts but never runs the code', { skip, timeout: 300_000 }, async () => {
   const root = makeRunDir('introspect-untrusted-');
@@ -27,10 +28,12 @@ test('in an untrusted workspace the hover predicts but never runs the code', { s
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     const wb = new Workbench(page);
     await page.goto(server.url(`?folder=${encodeURIComponent(ws.dir)}`));
-    // VS Code asks whether to trust the folder's authors; the answer is no (restricted mode).
-    await page.locator('.monaco-dialog-box', { hasText: 'trust the authors' }).waitFor({ timeout: 60_000 });
-    await page.locator('.monaco-dialog-box .monaco-button', { hasText: /No, I don.t trust/ }).click();
-    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    try {
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
+    } finally {
+      await page.screenshot({ path: join(SHOTS, 'untrusted.png') });
+    }
     await wb.openFile('sample.py');
     await page.locator('.statusbar-item', { hasText: 'Introspect: tiny-llama · cpu' }).waitFor({ timeout: 80_000 });
     const line = wb.line(/^e\s=\sd$/);
@@ -38,7 +41,7 @@ test('in an untrusted workspace the hover predicts but never runs the code', { s
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'predicted value of e' }).first();
     await hover.waitFor({ timeout: 30_000 });
     const text = await hover.innerText();
-    await page.screenshot({ path: join(process.env.INTROSPECT_E2E_SHOTS ?? join(REPO, 'out', 'e2e'), 'untrusted-hover.png') });
+    await page.screenshot({ path: join(SHOTS, 'untrusted-hover.png') });
     assert.match(text, /\d+\.\d%/);
     assert.match(text, /Actual value not shown: this workspace is not trusted/);
     assert.doesNotMatch(text, /Actual value \(/);

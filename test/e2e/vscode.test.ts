@@ -166,6 +166,9 @@ test('the experiment runner side panel runs a suite and charts its accuracy', { 
   const view = wb.webview(EXT_ID, true);
   await view.locator('#results-dir', { hasText: ws.resultsDir }).waitFor({ timeout: 30_000 });
   await view.locator('#models vscode-checkbox[label="tiny-llama"]').waitFor();
+  // The first suite is described and its lengths filled in.
+  await view.locator('#description', { hasText: /Runs: \w+/ }).waitFor();
+  assert.match(await view.locator('#lengths').evaluate((el: HTMLElement & { value: string }) => el.value), /^\d+(, \d+)*$/);
   await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
     el.value = 'suite:variable-binding';
     el.dispatchEvent(new Event('change'));

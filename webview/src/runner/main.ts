@@ -39,14 +39,18 @@ function setRunnables(list: RunnableInfo[]): void {
   $('no-runnables').hidden = !none;
   $('run').disabled = none;
   if (!none) {
+    // The select's value reads back only after its options render, so describe the first directly.
     select.value = `${list[0].kind}:${list[0].id}`;
-    onRunnableChange();
+    describe(list[0]);
   }
 }
 
 function onRunnableChange(): void {
   const r = runnables.find((x) => `${x.kind}:${x.id}` === $('runnable').value);
-  if (!r) return;
+  if (r) describe(r);
+}
+
+function describe(r: RunnableInfo): void {
   $('description').textContent = `${r.description} Runs: ${r.experiments.join(', ')}.`;
   $('lengths').value = r.defaultLengths.join(', ');
 }
