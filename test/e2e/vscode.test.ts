@@ -2,7 +2,8 @@
  * The packaged extension in real VS Code: builds the .vsix, installs it into code-server, opens a
  * workspace with a binding program and a tiny real model, and drives the workbench in Chromium —
  * every command, a hover read back from the screen, the heatmap and the runner side panel with
- * real engine data. Screenshots go to out/e2e/ (or $INTROSPECT_E2E_SHOTS).
+ * real engine data; then, in a second window with workspace trust on, that Restricted Mode runs no
+ * workspace code. Screenshots go to out/e2e/ (or $INTROSPECT_E2E_SHOTS).
  *
  * Skipped only when code-server, Node 24 or chromium are missing (test/e2e/setup.sh installs them).
  */
@@ -27,14 +28,16 @@ let browser: Browser | undefined;
 let wb: Workbench;
 let ws: SampleWorkspace;
 let vsix: string;
+let root: string;
+let extensionsDir: string;
 
 before(async () => {
   if (skip) return;
   mkdirSync(SHOTS, { recursive: true });
-  const root = makeRunDir('introspect-e2e-');
+  root = makeRunDir('introspect-e2e-');
   ws = await makeWorkspace(root);
   vsix = await packageVsix(root);
-  const extensionsDir = join(root, 'extensions');
+  extensionsDir = join(root, 'extensions');
   await installExtension(vsix, extensionsDir, root);
   server = await startCodeServer({ runDir: root, extensionsDir, workspace: ws.dir });
   browser = await launchBrowser();
@@ -210,4 +213,26 @@ test('after a window reload the heatmap panel is restored from its saved state',
   await panel.locator('#meta', { hasText: 'tiny-llama · heads ·' }).waitFor({ timeout: 60_000 });
   await panel.locator('#chart').waitFor();
   await wb.page.screenshot({ path: join(SHOTS, 'restored.png') });
+});
+
+test('in Restricted Mode the hover predicts but never runs the workspace code', { skip, timeout: 180_000 }, async () => {
+  // A second window on the same install, this time with workspace trust on: the folder opens untrusted.
+  await browser?.close();
+  await server?.stop();
+  server = await startCodeServer({ runDir: makeRunDir('introspect-untrusted-'), extensionsDir, workspace: ws.dir, workspaceTrust: true });
+  browser = await launchBrowser();
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  wb = new Workbench(page);
+  await page.goto(server.url(`?folder=${encodeURIComponent(ws.dir)}`));
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
+  await wb.openFile('sample.py');
+  await page.locator('.statusbar-item', { hasText: 'Introspect: tiny-llama · cpu' }).waitFor({ timeout: 80_000 });
+  await wb.line(/^e\s=\sd$/).hover({ position: Workbench.FIRST_CHAR });
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'predicted value of e' }).first();
+  await hover.waitFor({ timeout: 30_000 });
+  const text = await hover.innerText();
+  await page.screenshot({ path: join(SHOTS, 'untrusted-hover.png') });
+  assert.match(text, /\d+\.\d%/);
+  assert.match(text, /Actual value not shown: this workspace is not trusted/); // though predictedVsActual is on
+  assert.doesNotMatch(text, /Actual value \(/);
 });

@@ -195,6 +195,25 @@ test('a benchmark suite runs over a checkpoint and a reference model; its run fo
   }
 });
 
+test('a benchmark run cancelled after its first progress report ends as cancelled', async () => {
+  const engine = new EngineProcess({ enginePath: ENGINE });
+  try {
+    const source = new CancellationTokenSource();
+    engine.onNotification(progressNotification, (p) => p.token === 'cancel-bench' && source.cancel());
+    const params = {
+      kind: 'suite' as const, id: 'variable-binding', models: [modelDir], lengths: [2, 3, 4], n: 8,
+      resultsDir: join(tmp, 'cancelled'), device: 'cpu' as const, dtype: 'float32' as const, batchSize: 1, progressToken: 'cancel-bench',
+    };
+    await assert.rejects(engine.request(benchRunRequest, params, source.token), CancelledError);
+    // The unfinished run folder is listed as such (it can be resumed).
+    const listed = await engine.request(listResultsRequest, { resultsDir: params.resultsDir });
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].finished, false);
+  } finally {
+    await engine.stop();
+  }
+});
+
 test('stop ends the engine process for good', async () => {
   const engine = new EngineProcess({ enginePath: ENGINE });
   const pid = (await engine.request(statusRequest)).pid;
