@@ -72,3 +72,16 @@ test('patch leaves no half-written output when it fails', () => {
   assert.equal(r.code, 1);
   assert.equal(existsSync(out), false);
 });
+
+test('demo: the embedded model predicts and traces an example program, writing grids and heatmaps', () => {
+  const out = join(root, 'demo');
+  const r = cli('demo', '--out', out, '--device', 'cpu');
+  assert.equal(r.code, 0, r.err);
+  for (const f of ['program.py', 'prediction.json', 'grid_resid.json', 'heatmap_resid.png', 'grid_heads.json', 'heatmap_heads.png'])
+    assert.ok(existsSync(join(out, f)), f);
+  const p = JSON.parse(readFileSync(join(out, 'prediction.json'), 'utf8'));
+  // Trained on these programs, the model puts its mass on digits.
+  assert.match(p.top[0].text, /^[0-9]$/);
+  const g = JSON.parse(readFileSync(join(out, 'grid_resid.json'), 'utf8'));
+  assert.deepEqual(g.axes, ['layer', 'pos']);
+});
