@@ -38,12 +38,24 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'introspect-engine-test-'));
   modelDir = join(tmp, 'tiny');
   await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 4, dModel: 32, nHeads: 4, seed: 3 });
+}, { timeout: 120_000 });
+
+// Timeouts turn a hang (an engine that never answers) into a failure; this stops whatever engine a
+// timed-out test left running, so the run still ends.
+const started: EngineProcess[] = [];
+after(async () => {
+  await Promise.all(started.map((e) => e.stop()));
+  rmSync(tmp, { recursive: true, force: true });
 });
 
-after(() => rmSync(tmp, { recursive: true, force: true }));
+function engineProcess(opts: ConstructorParameters<typeof EngineProcess>[0]): EngineProcess {
+  const e = new EngineProcess(opts);
+  started.push(e);
+  return e;
+}
 
 function engineWithModel(extra: { states?: EngineState[] } = {}): EngineProcess {
-  return new EngineProcess({
+  return engineProcess({
     enginePath: ENGINE,
     backoffMs: [50],
     onState: (s) => extra.states?.push(s),
@@ -53,7 +65,7 @@ function engineWithModel(extra: { states?: EngineState[] } = {}): EngineProcess 
   });
 }
 
-test('requests reach the engine, which loads the model on start and predicts', async () => {
+test('requests reach the engine, which loads the model on start and predicts', { timeout: 60_000 }, async () => {
   const logs: string[] = [];
   const engine = engineWithModel();
   engine.onNotification(logNotification, (p) => logs.push(p.message));
@@ -71,8 +83,8 @@ test('requests reach the engine, which loads the model on start and predicts', a
   }
 });
 
-test('engine errors arrive typed, naming the field at fault', async () => {
-  const engine = new EngineProcess({ enginePath: ENGINE });
+test('engine errors arrive typed, naming the field at fault', { timeout: 60_000 }, async () => {
+  const engine = engineProcess({ enginePath: ENGINE });
   try {
     await assert.rejects(engine.request(predictRequest, { code: CODE, variable: 'h', topK: 3 }), (err: EngineRequestError) => {
       assert.equal(err.code, EngineErrorCode.NoModel);
@@ -91,7 +103,7 @@ test('engine errors arrive typed, naming the field at fault', async () => {
   }
 });
 
-test('cancelling a trace after its first progress report stops it; the engine keeps serving', async () => {
+test('cancelling a trace after its first progress report stops it; the engine keeps serving', { timeout: 60_000 }, async () => {
   const engine = engineWithModel();
   try {
     await engine.request(statusRequest);
@@ -116,7 +128,7 @@ test('cancelling a trace after its first progress report stops it; the engine ke
   }
 });
 
-test('a request cancelled while it waits for the engine never runs', async () => {
+test('a request cancelled while it waits for the engine never runs', { timeout: 60_000 }, async () => {
   const engine = engineWithModel();
   try {
     await engine.request(statusRequest);
@@ -132,7 +144,7 @@ test('a request cancelled while it waits for the engine never runs', async () =>
   }
 });
 
-test('a crash fails the request in flight clearly, then the engine restarts with its model', async () => {
+test('a crash fails the request in flight clearly, then the engine restarts with its model', { timeout: 60_000 }, async () => {
   const states: EngineState[] = [];
   const engine = engineWithModel({ states });
   try {
@@ -164,8 +176,8 @@ test('a crash fails the request in flight clearly, then the engine restarts with
   }
 });
 
-test('a benchmark suite runs over a checkpoint and a reference model; its run folders are listed', async () => {
-  const engine = new EngineProcess({ enginePath: ENGINE });
+test('a benchmark suite runs over a checkpoint and a reference model; its run folders are listed', { timeout: 60_000 }, async () => {
+  const engine = engineProcess({ enginePath: ENGINE });
   try {
     const catalog = await engine.request(listRunnablesRequest);
     const binding = catalog.runnables.find((r) => r.id === 'variable-binding');
@@ -195,8 +207,8 @@ test('a benchmark suite runs over a checkpoint and a reference model; its run fo
   }
 });
 
-test('a benchmark run cancelled after its first progress report ends as cancelled', async () => {
-  const engine = new EngineProcess({ enginePath: ENGINE });
+test('a benchmark run cancelled after its first progress report ends as cancelled', { timeout: 60_000 }, async () => {
+  const engine = engineProcess({ enginePath: ENGINE });
   try {
     const source = new CancellationTokenSource();
     engine.onNotification(progressNotification, (p) => p.token === 'cancel-bench' && source.cancel());
@@ -214,8 +226,8 @@ test('a benchmark run cancelled after its first progress report ends as cancelle
   }
 });
 
-test('stop ends the engine process for good', async () => {
-  const engine = new EngineProcess({ enginePath: ENGINE });
+test('stop ends the engine process for good', { timeout: 60_000 }, async () => {
+  const engine = engineProcess({ enginePath: ENGINE });
   const pid = (await engine.request(statusRequest)).pid;
   await engine.stop();
   assert.throws(() => process.kill(pid, 0), /ESRCH/);
