@@ -67,6 +67,7 @@ test('binding parser: leading digit, "a = 7", sentences; program continuations a
   // Continuing the program assigns other variables: no answer for the queried one.
   assert.equal(parseBindingAnswer('\nb = 3\nc = b', { variable: 'a' }), null);
   assert.equal(parseBindingAnswer('a = 7'), 7, 'without a known query variable any "v = N" counts');
+  assert.equal(parseBindingAnswer('777'), 7, 'a small model that keeps emitting the digit answered with the first');
 });
 
 test('cleanResponse drops closed and unclosed thinking', () => {

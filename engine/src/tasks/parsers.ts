@@ -97,9 +97,10 @@ export function parseBoolean(text: string): boolean | null {
 
 /**
  * The value a model gives for a binding query (`#q:` → "7"). Binding prompts end right before the
- * answer, so a leading integer is the answer, as is "q = 7" for the queried q. A model that instead
- * continues the program ("\nb = 3\n…") has given none, so unlike parseInteger this does not fall
- * back to later numbers.
+ * answer, so a leading digit is the answer, as is "q = 7" for the queried q. Binding programs assign
+ * single digits only, so a model that keeps emitting digits ("777", as a small model trained without
+ * an end token does) answered with the first. A model that instead continues the program
+ * ("\nb = 3\n…") has given none, so unlike parseInteger this does not fall back to later numbers.
  */
 export function parseBindingAnswer(text: string, context: ParseContext = {}): number | null {
   const t = cleanResponse(text);
@@ -107,8 +108,8 @@ export function parseBindingAnswer(text: string, context: ParseContext = {}): nu
   if (marked !== null) return marked;
   const named = /^([A-Za-z_]\w*)\s*(?:=|:|is)\s*/.exec(t);
   const rest = named && (context.variable === undefined || named[1] === context.variable) ? t.slice(named[0].length) : t;
-  const lead = new RegExp('^' + INT + String.raw`\b`).exec(rest);
-  return lead ? toInt(lead[1]) : null;
+  const lead = /^\d/.exec(rest);
+  return lead ? Number(lead[0]) : null;
 }
 
 export const PARSERS = {
