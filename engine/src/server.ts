@@ -33,6 +33,7 @@ import {
 } from './api/protocol';
 import { findHubCacheModels } from './checkpoint/folder';
 import { IntrospectError } from './errors';
+import { embeddedModelDir } from './embedded';
 import { LoadedModel } from './model';
 import { predictNext, variablePrompt } from './predict';
 import type { Summary } from './tasks/analysis';
@@ -120,7 +121,7 @@ handle0(statusRequest, async () => ({ pid: process.pid, node: process.version, m
 
 handle(loadModelRequest, (params) =>
   exclusive(async () => {
-    const loaded = await LoadedModel.load(params.dir, { device: params.device, dtype: params.dtype });
+    const loaded = await LoadedModel.load(params.dir || embeddedModelDir(), { device: params.device, dtype: params.dtype });
     const previous = model;
     model = loaded;
     await previous?.dispose();

@@ -6,7 +6,7 @@ import type { Device, DType } from '../../engine/src/api/types';
 export const SECTION = 'introspect';
 
 export interface Settings {
-  /** Checkpoint folder of the model in use; empty until one is chosen. */
+  /** Checkpoint folder of the model in use; empty = the embedded default model. */
   model: string;
   /** More checkpoint folders to offer in the model picker and the experiment runner. */
   modelFolders: string[];

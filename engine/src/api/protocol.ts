@@ -38,6 +38,7 @@ export interface EngineStatus {
 export const statusRequest = new RequestType0<EngineStatus, EngineErrorData>('engine/status');
 
 export interface LoadModelParams {
+  /** Checkpoint folder; empty = the embedded default model. */
   dir: string;
   device: Device;
   dtype: DType;

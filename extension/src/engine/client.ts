@@ -114,10 +114,7 @@ export class EngineClient implements vscode.Disposable {
 
   private async loadConfiguredModel(load: (params: LoadModelParams) => Promise<ModelInfo>): Promise<void> {
     const s = readSettings();
-    if (!s.model) {
-      this.setModel(undefined, undefined);
-      return;
-    }
+    // No model chosen: the engine loads the embedded default (models/binding-tracer).
     const params = { dir: s.model, device: s.device, dtype: s.dtype };
     try {
       const info = await load(params);
