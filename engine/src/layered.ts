@@ -6,8 +6,9 @@
 import * as ort from 'onnxruntime-node';
 import { buildBlockGraph, buildEmbedGraph, buildHeadGraph } from './arch/layerGraphs';
 import { knockoutInput, patchMaskInput, patchValueInput } from './arch/transformer';
-import { type BlockHookKind, BLOCK_HOOK_KINDS } from './hooks';
+import type { BlockHookKind } from './hooks';
 import type { Activation, LoadedModel } from './model';
+import { idleInterventionFeeds } from './runtime/interventionFeeds';
 
 /** A float32 tensor on the host. */
 export type HostTensor = Activation;
@@ -57,26 +58,19 @@ export class LayeredRunner {
   }
 
   async block(layer: number, r: BlockRun): Promise<Record<string, HostTensor>> {
-    const { nHeads, dHead } = this.model.spec;
-    const idle = new ort.Tensor('bool', new Uint8Array(1), [1, 1]);
-    const idleHeads = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1]);
     const feeds: Record<string, ort.Tensor> = {
+      ...idleInterventionFeeds(this.model.spec, layer),
       x: f32(r.x),
       positions: new ort.Tensor('int64', r.positions.data, r.positions.shape),
       key_mask: new ort.Tensor('int64', r.keyMask.data, r.keyMask.shape),
       past_k: f32(r.pastK),
       past_v: f32(r.pastV),
-      [knockoutInput(layer)]: r.knockout
-        ? new ort.Tensor('bool', r.knockout.mask, r.knockout.shape)
-        : new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1, 1]),
     };
-    for (const kind of BLOCK_HOOK_KINDS) {
-      const p = r.patches?.[kind];
-      const isZ = kind === 'attn.hook_z';
-      feeds[patchMaskInput(layer, kind)] = p ? new ort.Tensor('bool', p.mask, p.maskShape) : isZ ? idleHeads : idle;
-      feeds[patchValueInput(layer, kind)] = p
-        ? f32(p.value)
-        : new ort.Tensor('float32', new Float32Array(isZ ? nHeads * dHead : 1), [1, 1, isZ ? nHeads * dHead : 1]);
+    if (r.knockout) feeds[knockoutInput(layer)] = new ort.Tensor('bool', r.knockout.mask, r.knockout.shape);
+    for (const kind of Object.keys(r.patches ?? {}) as BlockHookKind[]) {
+      const p = r.patches![kind]!;
+      feeds[patchMaskInput(layer, kind)] = new ort.Tensor('bool', p.mask, p.maskShape);
+      feeds[patchValueInput(layer, kind)] = f32(p.value);
     }
     const out = await this.blocks[layer].run(feeds, r.fetch);
     return Object.fromEntries(r.fetch.map((name) => [name, host(out[name])]));

@@ -15,6 +15,7 @@ import { IntrospectError } from './errors';
 import { BLOCK_HOOK_KINDS, type BlockHookName, type HookName, parseHookName } from './hooks';
 import { GraphBuilder } from './onnx/builder';
 import { cachedGraph, defaultCacheDir, graphKey, WEIGHTS_FILE } from './runtime/graphCache';
+import { idleInterventionFeeds } from './runtime/interventionFeeds';
 import { createSession, type Log, type ResolvedDevice } from './runtime/providers';
 import { Tokenizer } from './tokenizer';
 
@@ -169,25 +170,16 @@ export class LoadedModel {
   private interventionFeeds(patches: HookPatch[], knockouts: Knockout[]): Record<string, ort.Tensor> {
     const { nLayers, nHeads } = this.spec;
     const feeds: Record<string, ort.Tensor> = {};
-    const off = new ort.Tensor('bool', new Uint8Array(1), [1, 1]);
-    const offHeads = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1]);
-    const zero = new ort.Tensor('float32', new Float32Array(1), [1, 1, 1]);
-    // z is viewed per head inside the graph, so its idle value must hold one row of H × d_head.
-    const zeroZ = new ort.Tensor('float32', new Float32Array(nHeads * this.spec.dHead), [1, 1, nHeads * this.spec.dHead]);
-    for (let l = 0; l < nLayers; l++) {
-      for (const k of BLOCK_HOOK_KINDS) {
-        feeds[patchMaskInput(l, k)] = k === 'attn.hook_z' ? offHeads : off;
-        feeds[patchValueInput(l, k)] = k === 'attn.hook_z' ? zeroZ : zero;
-      }
-      feeds[knockoutInput(l)] = new ort.Tensor('bool', new Uint8Array(1), [1, 1, 1, 1]);
-    }
+    for (let l = 0; l < nLayers; l++) Object.assign(feeds, idleInterventionFeeds(this.spec, l));
+    const patched = new Set<string>();
     for (const p of patches) {
       const parsed = this.checkHook(p.hook)!;
       const perHead = parsed.kind === 'attn.hook_z';
       if (p.maskShape.length !== (perHead ? 3 : 2))
         throw new IntrospectError(`patch mask for ${p.hook} must be ${perHead ? '[B,T,H]' : '[B,T]'}`, p.hook);
       const mk = patchMaskInput(parsed.layer, parsed.kind);
-      if (feeds[mk] !== off && feeds[mk] !== offHeads) throw new IntrospectError('hook patched twice in one run', p.hook);
+      if (patched.has(mk)) throw new IntrospectError('hook patched twice in one run', p.hook);
+      patched.add(mk);
       feeds[mk] = new ort.Tensor('bool', p.mask, p.maskShape);
       feeds[patchValueInput(parsed.layer, parsed.kind)] = new ort.Tensor('float32', p.value, p.valueShape);
     }
