@@ -78,9 +78,12 @@ export async function run(): Promise<void> {
     }],
     ['a VS Code cancellation token cancels a trace in the engine', async () => {
       const source = new vscode.CancellationTokenSource();
+      // A long chain, one patched run per forward pass: the trace outlasts the cancellation's round trip.
+      const letters = 'abcdefghijklmnop';
+      const code = [...letters].map((v, i) => (i === 0 ? `${v} = 5` : `${v} = ${letters[i - 1]}`)).join('\n');
       const done = engine.withProgress('test trace', (_t, progressToken) => {
         const sub = engine.onProgress(progressToken, () => source.cancel());
-        return engine.request(traceRequest, { code: 'a = 5\nb = a\nc = b\nd = c', variable: 'd', intervention: 'resid', batchSize: 1, progressToken }, source.token).finally(() => sub.dispose());
+        return engine.request(traceRequest, { code, variable: 'p', intervention: 'resid', batchSize: 1, progressToken }, source.token).finally(() => sub.dispose());
       });
       // By name: this bundle's copy of the CancelledError class is not the extension's.
       await assert.rejects(done, (err: Error) => err.name === 'Canceled');
