@@ -122,11 +122,6 @@ export class LoadedModel {
     };
   }
 
-  /** Builds (or loads from cache) the plain graph now, so the first request is not slow. */
-  async warmUp(): Promise<void> {
-    await this.session({ logits: 'last', hooks: false, patch: [], knockout: false });
-  }
-
   async forward(ids: number[][], opts: ForwardOptions = {}): Promise<ForwardResult> {
     if (ids.length === 0 || ids.some((r) => r.length === 0)) throw new IntrospectError('empty input: nothing to run');
     const logits = opts.logits ?? 'last';
