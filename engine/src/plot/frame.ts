@@ -7,11 +7,12 @@ import { displayLabel } from './label';
 import { line, n, rect, svgDocument, text, type Box } from './svg';
 import type { Tick } from './ticks';
 
-const PAD = 16;
-const GAP = 6;
-const TITLE_SIZE = 15;
-const AXIS_TITLE_SIZE = 12;
-const TICK_SIZE = 11;
+/** Spacing and type sizes shared by every figure. */
+export const PAD = 16;
+export const GAP = 6;
+export const TITLE_SIZE = 15;
+export const AXIS_TITLE_SIZE = 12;
+export const TICK_SIZE = 11;
 const LEGEND_SIZE = 11;
 const LEGEND_ROW = 18;
 const SWATCH = 22;

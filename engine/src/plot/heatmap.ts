@@ -6,6 +6,7 @@ import { scaleLinear } from 'd3-scale';
 import { IntrospectError } from '../errors';
 import { colormapColor, colormapPosition, luminance, valueColor, type ColorScale } from './colormap';
 import { textWidth } from './font';
+import { AXIS_TITLE_SIZE, GAP, PAD, TICK_SIZE, TITLE_SIZE } from './frame';
 import { displayLabel } from './label';
 import { svgToPng } from './rasterize';
 import { line, n, rect, svgDocument, text, type Box } from './svg';
@@ -63,11 +64,6 @@ export interface HeatmapLayout {
   colorbarTitleX: number;
 }
 
-const PAD = 16;
-const GAP = 6;
-const TITLE_SIZE = 15;
-const AXIS_TITLE_SIZE = 12;
-const TICK_SIZE = 11;
 const COLORBAR_W = 14;
 const MISSING = '#d9d9d9';
 
