@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LoadedModel } from '../../engine/src/model';
-import { checkpointSteps, OPTIMIZER_FILE } from '../../engine/src/train/checkpoint';
+import { openSafetensors } from '../../engine/src/checkpoint/safetensors';
+import { checkpointSteps, OPTIMIZER_FILE, SERIES_DIR } from '../../engine/src/train/checkpoint';
 import { LOG_FILE, train, type TrainRecord } from '../../engine/src/train/trainer';
 import { data, options, start } from './cyclicRun';
 
@@ -37,6 +38,31 @@ describe('training', () => {
       assert.equal(readFileSync(join(outDir, LOG_FILE), 'utf8').trim().split('\n').length, 30);
     });
   }
+
+  test('a developmental series: float16 model folders at the chosen steps, evaluated, with group accuracies', async () => {
+    const s = await start('llama');
+    const outDir = join(root, 'series');
+    const groups = { even: [0, 2, 4, 6], odd: [1, 3, 5, 7] };
+    const { last } = await train(s, { ...data, heldOutGroups: groups }, options(outDir, { steps: 12, seriesSteps: [0, 3, 12] }));
+    assert.deepEqual(readdirSync(join(outDir, SERIES_DIR)).sort(), ['step-0', 'step-12', 'step-3']);
+    const log = readFileSync(join(outDir, LOG_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrainRecord);
+    assert.deepEqual(log.filter((r) => r.evalAccuracy !== undefined).map((r) => r.step), [3, 10, 12]);
+    for (const r of log.filter((r) => r.evalGroups)) assert.equal((r.evalGroups!.even + r.evalGroups!.odd) / 2, r.evalAccuracy);
+    const kept = await openSafetensors(join(outDir, SERIES_DIR, 'step-0', 'model.safetensors'));
+    try {
+      const slot = s.layout.slots[0];
+      const w = await kept.readFloat(slot.name);
+      assert.equal(kept.header.tensors.get(slot.name)!.dtype, 'F16');
+      let d = 0;
+      for (let i = 0; i < slot.size; i++) d = Math.max(d, Math.abs(w.data[i] - s.flat[slot.offset + i]));
+      assert.ok(d < 1e-3, `step 0 is the initial model (float16): max |Δ| ${d}`);
+    } finally {
+      await kept.close();
+    }
+    const model = await LoadedModel.load(join(outDir, SERIES_DIR, 'step-12'), { device: 'cpu', cacheDir: join(root, 'graphs') });
+    await model.dispose();
+    assert.equal(last.step, 12);
+  });
 
   test('a checkpoint folder loads as a model and predicts what training measured', async () => {
     const dir = join(root, 'llama', 'step-30');

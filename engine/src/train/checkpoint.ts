@@ -22,6 +22,9 @@ export interface TrainerState {
   run: Record<string, unknown>;
 }
 
+/** Where a run keeps its compact developmental series (`series/step-<N>/`), beside the checkpoints. */
+export const SERIES_DIR = 'series';
+
 export const stepDir = (outDir: string, step: number) => join(outDir, `step-${step}`);
 
 export interface ModelFolder {

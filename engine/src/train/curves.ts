@@ -19,9 +19,13 @@ export function plotTrainingCurves(outDir: string, history: TrainRecord[]): void
   // With one target per row (an answer token) both accuracies are the same line.
   if (evals.some((r) => r.evalTokenAccuracy !== r.evalAccuracy))
     accuracy.push({ name: 'held-out token accuracy', xs, ys: evals.map((r) => r.evalTokenAccuracy!) });
+  for (const name of Object.keys(evals[evals.length - 1].evalGroups ?? {}))
+    accuracy.push({ name, xs, ys: evals.map((r) => r.evalGroups?.[name] ?? NaN) });
+  // Phases (chance, plateau, systematic) are spread over orders of magnitude of steps.
+  const logX = xs[0] > 0 && xs[xs.length - 1] / xs[0] >= 100;
   writePng(
     join(outDir, ACCURACY_PLOT),
-    linePlotPng({ series: accuracy, title: 'Held-out accuracy', xLabel: 'step', yLabel: 'accuracy', yRange: [0, 1] }),
+    linePlotPng({ series: accuracy, title: 'Held-out accuracy', xLabel: 'step', yLabel: 'accuracy', yRange: [0, 1], logX }),
   );
 }
 

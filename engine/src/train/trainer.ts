@@ -14,7 +14,7 @@ import { LossRunner } from '../autodiff/runner';
 import type { StoredFloatDType } from '../checkpoint/safetensors';
 import { IntrospectError } from '../errors';
 import { AdamW, clipGradNorm } from './adamw';
-import { loadResumable, removePartialCheckpoints, saveCheckpoint } from './checkpoint';
+import { loadResumable, removePartialCheckpoints, SERIES_DIR, saveCheckpoint, writeModelFolder } from './checkpoint';
 import { plotTrainingCurves } from './curves';
 import { learningRate, type ScheduleOptions } from './schedule';
 
@@ -29,6 +29,8 @@ export interface TrainData {
   batch(step: number): Examples;
   /** Fixed held-out examples: loss, and accuracy of the argmax prediction at every target position. */
   heldOut?: Examples;
+  /** Named subsets of the held-out rows (indices) whose accuracy is logged too, e.g. by hop count. */
+  heldOutGroups?: Record<string, number[]>;
 }
 
 /** Where training starts: parameters, and what a checkpoint folder needs besides them. */
@@ -56,6 +58,12 @@ export interface TrainOptions {
   evalEvery?: number;
   evalBatchSize?: number;
   checkpointEvery?: number;
+  /**
+   * Steps (0 = the initial model) also written, evaluated, as compact model folders
+   * `series/step-<N>/` in `seriesDtype` (default float16): a developmental series to keep.
+   */
+  seriesSteps?: number[];
+  seriesDtype?: StoredFloatDType;
   /** Stored dtype of checkpoints (float32 keeps resuming exact). */
   dtype?: StoredFloatDType;
   device?: Device;
@@ -78,6 +86,8 @@ export interface TrainRecord {
   evalAccuracy?: number;
   /** Fraction of held-out target tokens predicted. */
   evalTokenAccuracy?: number;
+  /** Row accuracy within each of `TrainData.heldOutGroups`. */
+  evalGroups?: Record<string, number>;
 }
 
 export const LOG_FILE = 'train.jsonl';
@@ -126,10 +136,21 @@ export async function train(start: StartingPoint, data: TrainData, o: TrainOptio
     ? await LossRunner.create(buildLossGraph(layout, flat, { forwardOnly: true, logits: true }), layout.size, o.device ?? 'cpu')
     : undefined;
   const heldOut = data.heldOut ? chunks(data.heldOut, o.evalBatchSize ?? 64, layout.spec.vocabSize) : [];
+  const groups = data.heldOutGroups ?? {};
+  const series = new Set(o.seriesSteps ?? []);
+  const keep = (step: number) =>
+    writeModelFolder(join(o.outDir, SERIES_DIR, `step-${step}`), {
+      layout,
+      flat,
+      config: start.config,
+      tokenizerJson: start.tokenizerJson,
+      dtype: o.seriesDtype ?? 'float16',
+    });
   const grad = new Float32Array(layout.size);
   const t0 = Date.now();
   let last: TrainRecord | undefined = history[history.length - 1];
   try {
+    if (first === 0 && series.has(0)) await keep(0);
     for (let step = first; step < o.steps; step++) {
       const ex = data.batch(step);
       const out = await trainer.run(flat, makeBatch(ex.rows, { targets: ex.targets, vocabSize: layout.spec.vocabSize }), { into: grad });
@@ -147,7 +168,10 @@ export async function train(start: StartingPoint, data: TrainData, o: TrainOptio
         stepsPerSecond: (step + 1 - first) / Math.max(elapsed, 1e-9),
       };
       const isLast = step + 1 === o.steps;
-      if (evaluator && (isLast || (o.evalEvery && (step + 1) % o.evalEvery === 0))) Object.assign(record, await evaluate(evaluator, flat, heldOut));
+      const inSeries = series.has(step + 1);
+      if (evaluator && (isLast || inSeries || (o.evalEvery && (step + 1) % o.evalEvery === 0)))
+        Object.assign(record, await evaluate(evaluator, flat, heldOut, groups));
+      if (inSeries) await keep(step + 1);
       appendFileSync(logPath, `${JSON.stringify(record)}\n`);
       history.push(record);
       last = record;
@@ -185,15 +209,16 @@ function chunks(ex: Examples, size: number, vocabSize: number): TokenBatch[] {
   return out;
 }
 
-/** Held-out loss (mean of per-row losses) and argmax accuracy at the target positions. */
+/** Held-out loss (mean of per-row losses) and argmax accuracy at the target positions, overall and by group. */
 export async function evaluate(
   runner: LossRunner,
   flat: Float32Array,
   batches: TokenBatch[],
-): Promise<Pick<TrainRecord, 'evalLoss' | 'evalAccuracy' | 'evalTokenAccuracy'>> {
+  groups: Record<string, number[]> = {},
+): Promise<Pick<TrainRecord, 'evalLoss' | 'evalAccuracy' | 'evalTokenAccuracy' | 'evalGroups'>> {
   let lossSum = 0;
   let rows = 0;
-  let rowsRight = 0;
+  const rowRight: boolean[] = [];
   let tokens = 0;
   let tokensRight = 0;
   for (const batch of batches) {
@@ -212,10 +237,17 @@ export async function evaluate(
         if (right) tokensRight++;
         else allRight = false;
       }
-      if (allRight) rowsRight++;
+      rowRight.push(allRight);
     }
   }
-  return { evalLoss: lossSum / rows, evalAccuracy: rowsRight / rows, evalTokenAccuracy: tokensRight / tokens };
+  const accuracy = (idx: number[]) => idx.filter((i) => rowRight[i]).length / Math.max(1, idx.length);
+  const named = Object.entries(groups);
+  return {
+    evalLoss: lossSum / rows,
+    evalAccuracy: accuracy(rowRight.map((_, i) => i)),
+    evalTokenAccuracy: tokensRight / tokens,
+    ...(named.length ? { evalGroups: Object.fromEntries(named.map(([name, idx]) => [name, accuracy(idx)])) } : {}),
+  };
 }
 
 function argmax(a: Float32Array, start: number, n: number): number {
