@@ -17,8 +17,8 @@ import { LossRunner } from '../../engine/src/autodiff/runner';
 import type { BlockHookName } from '../../engine/src/hooks';
 import { LoadedModel } from '../../engine/src/model';
 import { uniform } from './finiteDifference';
+import { REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'reference-models');
 const cacheDir = mkdtempSync(join(tmpdir(), 'introspect-attr-'));
 after(() => rmSync(cacheDir, { recursive: true, force: true }));
 

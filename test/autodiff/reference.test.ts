@@ -3,7 +3,6 @@
  * (test/fixtures/reference-models: `loss.per_row`, `grad.<HF parameter>` of the mean row loss).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeBatch } from '../../engine/src/autodiff/batch';
@@ -11,10 +10,8 @@ import { loadParameters } from '../../engine/src/autodiff/load';
 import { headGradient } from '../../engine/src/autodiff/heads';
 import { buildLossGraph } from '../../engine/src/autodiff/lossGraph';
 import { LossRunner } from '../../engine/src/autodiff/runner';
-import { openSafetensors } from '../../engine/src/checkpoint/safetensors';
+import { FAMILIES, openReference, REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'reference-models');
-const FAMILIES = Object.keys(JSON.parse(readFileSync(join(FIXTURES, 'index.json'), 'utf8')));
 const REL_TOL = 1e-3;
 /**
  * Gradients are named as torch's named_parameters() names them; transformers 5 calls GPT-NeoX's
@@ -37,10 +34,7 @@ for (const family of FAMILIES) {
   describe(`gradients match torch autograd: ${family}`, () => {
     test('per-row losses and the gradient of every parameter', async () => {
       const dir = join(FIXTURES, family);
-      const ref = await openSafetensors(join(dir, 'reference.safetensors'));
-      const ids = await ref.readInt('input_ids');
-      const T = ids.shape[1];
-      const rows = [0, 1].map((r) => Array.from(ids.data.slice(r * T, (r + 1) * T), Number));
+      const { file: ref, rows, T } = await openReference(family);
       const { layout, flat } = await loadParameters(dir);
       const runner = await LossRunner.create(buildLossGraph(layout, flat), layout.size);
       try {
@@ -68,10 +62,7 @@ for (const family of FAMILIES) {
 describe('gradients of chosen parameters and of hook activations (llama)', () => {
   test('one layer only: equal to the full gradient there, zero elsewhere; d loss / d resid_pre of layer 0 sums to the embedding gradient', async () => {
     const dir = join(FIXTURES, 'llama');
-    const ref = await openSafetensors(join(dir, 'reference.safetensors'));
-    const ids = await ref.readInt('input_ids');
-    const T = ids.shape[1];
-    const rows = [0, 1].map((r) => Array.from(ids.data.slice(r * T, (r + 1) * T), Number));
+    const { file: ref, rows, T } = await openReference('llama');
     const { layout, flat } = await loadParameters(dir);
     const layer1 = (n: string) => n.startsWith('model.layers.1.');
     const graph = buildLossGraph(layout, flat, { params: layer1, hooks: ['blocks.0.hook_resid_pre'] });
@@ -107,10 +98,7 @@ describe('one head\'s gradient', () => {
   for (const family of ['llama', 'gpt2']) {
     test(`${family}: a head's slice of the q and o gradients is the matching part of the HF parameter's gradient`, async () => {
       const dir = join(FIXTURES, family);
-      const ref = await openSafetensors(join(dir, 'reference.safetensors'));
-      const ids = await ref.readInt('input_ids');
-      const T = ids.shape[1];
-      const rows = [0, 1].map((r) => Array.from(ids.data.slice(r * T, (r + 1) * T), Number));
+      const { file: ref, rows, T } = await openReference(family);
       const { layout, flat } = await loadParameters(dir);
       const { dModel: d, dHead: dh } = layout.spec;
       const hf =

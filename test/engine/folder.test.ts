@@ -6,8 +6,8 @@ import { after, describe, test } from 'node:test';
 import { IntrospectError } from '../../engine/src/errors';
 import { findHubCacheModels, hubCacheDir, loadCheckpointFolder } from '../../engine/src/checkpoint/folder';
 import { readSafetensors, writeSafetensors } from '../../engine/src/checkpoint/safetensors';
+import { REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-const FIXTURES = join(__dirname, '../fixtures/reference-models');
 const tmp = mkdtempSync(join(tmpdir(), 'introspect-folder-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -3,18 +3,16 @@
  * hook activations and patched logits transformers computed for them (test/fixtures/reference-models).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openSafetensors, type Tensor } from '../../engine/src/checkpoint/safetensors';
+import type { Tensor } from '../../engine/src/checkpoint/safetensors';
 import { BLOCK_HOOK_KINDS, hookName } from '../../engine/src/hooks';
 import { LoadedModel } from '../../engine/src/model';
 import { patchSweep } from '../../engine/src/patching';
+import { FAMILIES, openReference, REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-// INTROSPECT_REFERENCE_MODELS points the test at a folder made by scripts/reference/make_reference.py.
-const FIXTURES = process.env.INTROSPECT_REFERENCE_MODELS ?? join(__dirname, '..', 'fixtures', 'reference-models');
-const FAMILIES = Object.keys(JSON.parse(readFileSync(join(FIXTURES, 'index.json'), 'utf8')));
 const TOL = 1e-4;
 const cacheDir = mkdtempSync(join(tmpdir(), 'introspect-parity-'));
 after(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -27,13 +25,10 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 async function reference(family: string) {
-  const file = await openSafetensors(join(FIXTURES, family, 'reference.safetensors'));
-  const ids = await file.readInt('input_ids');
+  const { file, rows, T } = await openReference(family);
   const tensors = new Map<string, Tensor>();
   for (const t of file.header.tensors.values()) if (t.name !== 'input_ids') tensors.set(t.name, await file.readFloat(t.name));
   await file.close();
-  const T = ids.shape[1];
-  const rows = [0, 1].map((r) => Array.from(ids.data.slice(r * T, (r + 1) * T), Number));
   return { rows, T, get: (n: string): Tensor => tensors.get(n)! };
 }
 

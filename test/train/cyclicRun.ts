@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { loadParameters } from '../../engine/src/autodiff/load';
 import type { StartingPoint, TrainData, TrainOptions } from '../../engine/src/train/trainer';
 import { train } from '../../engine/src/train/trainer';
+import { REFERENCE_MODELS as FIXTURES } from '../fixtures/referenceModels';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'reference-models');
 
 export async function start(family: string): Promise<StartingPoint> {
   const dir = join(FIXTURES, family);
