@@ -24,6 +24,11 @@ export interface BatchOptions {
    * only the answer token. Default: every token after the first.
    */
   targets?: number[][];
+  /**
+   * Per row, per target, the token the model should predict there instead of the row's own token
+   * (intermediate supervision: e.g. the value a line computes, predicted where the line ends).
+   */
+  labels?: number[][];
 }
 
 export function makeBatch(rows: number[][], opts: BatchOptions = {}): TokenBatch {
@@ -50,6 +55,15 @@ export function makeBatch(rows: number[][], opts: BatchOptions = {}): TokenBatch
     return pad;
   });
   const { labels, weights } = nextTokenTargets(ids, attention, B, T, answer);
+  opts.labels?.forEach((given, r) => {
+    const at = opts.targets?.[r];
+    if (!at || given.length !== at.length) throw new IntrospectError(`${given.length} labels for ${at?.length ?? 0} targets`, `batch row ${r}`);
+    given.forEach((tok, j) => {
+      if (!Number.isInteger(tok) || tok < 0 || (opts.vocabSize !== undefined && tok >= opts.vocabSize))
+        throw new IntrospectError(`label ${tok} out of range [0, ${opts.vocabSize})`, `batch row ${r}`);
+      labels[r * T + padding[r] + at[j] - 1] = BigInt(tok);
+    });
+  });
   for (let r = 0; r < B; r++) {
     if (!weights.subarray(r * T, (r + 1) * T).some((w) => w > 0)) throw new IntrospectError('no target token in this row', `batch row ${r}`);
   }

@@ -22,6 +22,8 @@ import { learningRate, type ScheduleOptions } from './schedule';
 export interface Examples {
   rows: number[][];
   targets?: number[][];
+  /** Per row, per target, a label other than the row's own token there (see `BatchOptions.labels`). */
+  labels?: number[][];
 }
 
 export interface TrainData {
@@ -153,7 +155,7 @@ export async function train(start: StartingPoint, data: TrainData, o: TrainOptio
     if (first === 0 && series.has(0)) await keep(0);
     for (let step = first; step < o.steps; step++) {
       const ex = data.batch(step);
-      const out = await trainer.run(flat, makeBatch(ex.rows, { targets: ex.targets, vocabSize: layout.spec.vocabSize }), { into: grad });
+      const out = await trainer.run(flat, makeBatch(ex.rows, { targets: ex.targets, labels: ex.labels, vocabSize: layout.spec.vocabSize }), { into: grad });
       if (!Number.isFinite(out.loss)) throw new IntrospectError(`loss is ${out.loss} at step ${step + 1}; lower the learning rate`, 'training');
       const norm = clipGradNorm(grad, o.clipNorm ?? 1);
       const lr = learningRate(step, schedule);
@@ -205,7 +207,7 @@ function truncateLog(path: string, step: number): TrainRecord[] {
 function chunks(ex: Examples, size: number, vocabSize: number): TokenBatch[] {
   const out: TokenBatch[] = [];
   for (let i = 0; i < ex.rows.length; i += size)
-    out.push(makeBatch(ex.rows.slice(i, i + size), { targets: ex.targets?.slice(i, i + size), vocabSize }));
+    out.push(makeBatch(ex.rows.slice(i, i + size), { targets: ex.targets?.slice(i, i + size), labels: ex.labels?.slice(i, i + size), vocabSize }));
   return out;
 }
 
