@@ -191,6 +191,16 @@ describe('character tokenizer for code programs', () => {
     assert.throws(() => charTokenizerJson(['a', 'a']), /appears twice/);
     assert.throws(() => charTokenizerJson(['<eos>'.slice(0, 1), '<']), /appears twice/);
   });
+
+  test('merges join characters into longer tokens, with spans over all their characters', () => {
+    const merged = Tokenizer.fromJson(charTokenizerJson([...'ab5= \n#:'], [['a', ' '], ['a ', '='], ['a =', ' ']]));
+    const text = 'a = 5\nb = a\n#a:';
+    const tokens = merged.encode(text);
+    checkSpans(text, tokens);
+    assert.deepEqual(tokens.map((t) => t.text), ['a = ', '5', '\n', 'b', ' ', '=', ' ', 'a', '\n', '#', 'a', ':']);
+    assert.equal(merged.decode(tokens.map((t) => t.id)), text);
+    assert.throws(() => charTokenizerJson([...'ab'], [['a', 'c']]), /'c' is not in the vocabulary/);
+  });
 });
 
 describe('Qwen3 tokenizer (byte-level BPE)', () => {

@@ -50,14 +50,18 @@ export function wordLevelTokenizerJson(vocab: string[], opts: { unkToken?: strin
 /**
  * One token per character: `<pad>` 0, `<eos>` 1, `<unk>` 2, then `chars` in order. A BPE model with
  * no merges never joins characters, and the Fuse decoder concatenates them back, so decoding is
- * lossless and every token's span is exactly its character. Characters outside `chars` become `<unk>`.
+ * lossless and every token's span is exactly its characters. Characters outside `chars` become `<unk>`.
+ * `merges` (BPE merges, applied in order) join characters into longer tokens, appended to the vocabulary.
  */
-export function charTokenizerJson(chars: readonly string[] = CODE_CHARS): object {
+export function charTokenizerJson(chars: readonly string[] = CODE_CHARS, merges: readonly [string, string][] = []): object {
   for (const c of chars) {
     if ([...c].length !== 1) throw new IntrospectError(`'${c}' is not a single character`, 'chars');
   }
   const specials = [CHAR_SPECIALS.pad, CHAR_SPECIALS.eos, CHAR_SPECIALS.unk];
-  const ids = vocabIds([...specials, ...chars], 'chars');
+  const ids = vocabIds([...specials, ...chars, ...merges.map(([a, b]) => a + b)], 'chars');
+  merges.forEach(([a, b], i) => {
+    for (const part of [a, b]) if (!ids.has(part)) throw new IntrospectError(`'${part}' is not in the vocabulary`, `merges[${i}]`);
+  });
   return {
     version: '1.0',
     truncation: null,
@@ -77,7 +81,7 @@ export function charTokenizerJson(chars: readonly string[] = CODE_CHARS): object
       byte_fallback: false,
       ignore_merges: false,
       vocab: Object.fromEntries(ids),
-      merges: [],
+      merges: merges.map(([a, b]) => [a, b]),
     },
   };
 }
