@@ -1,43 +1,122 @@
 /**
- * Scores a binding-tracer checkpoint through the engine's inference path: argmax accuracy on the
- * answer digit, by hops and by whether the line-1/line-2 heuristic (the plateau strategy of models
- * trained from scratch, arXiv 2505.20896) could get the program right.
+ * The binding-tracer recipe's data (tokenizer, training and held-out examples) and its scoring: a
+ * checkpoint's argmax accuracy on the answer digit through the engine's inference path, by hops and
+ * by whether the line-1/line-2 heuristic (the plateau strategy of models trained from scratch,
+ * arXiv 2505.20896) could get the program right.
  *
  *   node --import tsx experiments/train/bindingScore.ts <checkpoint folder> [--n 512] [--seed 1]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
 import { IntrospectError } from '../../engine/src/errors';
 import { LoadedModel } from '../../engine/src/model';
 import { bindingProgram } from '../../engine/src/tasks/binding';
 import { Rng } from '../../engine/src/tasks/rng';
+import { Tokenizer } from '../../engine/src/tokenizer';
 
 export const LINES = 16;
+/** The paper's longest chains. */
+export const MAX_HOPS = 4;
+
+/** Only the characters these programs use: a small vocabulary keeps the unembedding cheap. */
+const LETTERS = [...'abcdefghijklmnopqrstuvwxyz'];
+const CHARS = [...LETTERS, ...'0123456789', ' ', '\n', '=', '#', ':'];
+/**
+ * BPE merges making each assignment's `v = ` one token, so a line is `v = `, its value, `\n`: the
+ * value sits right after its variable, and `#v:` still queries the plain letter.
+ */
+const LHS_MERGES = LETTERS.flatMap((v): [string, string][] => [
+  [v, ' '],
+  [`${v} `, '='],
+  [`${v} =`, ' '],
+]);
+
+/** The recipe's tokenizer: one token per character, or (`lhs`) with each `v = ` merged into one token. */
+export function bindingTokenizerJson(tokens: 'char' | 'lhs'): object {
+  return charTokenizerJson(CHARS, tokens === 'lhs' ? LHS_MERGES : []);
+}
 
 export interface BindingExample {
   ids: number[];
+  /** Positions of the answer digits in `ids`: the paper's query first, then any extra queries. */
+  answers: number[];
   hops: number;
   /** The line-1/line-2 heuristic's answer would be right. */
   heuristic: boolean;
+  /** Intermediate supervision, when asked for: at each `\n`, predicted from the line's last token, the value its variable holds. */
+  lineValues?: { at: number[]; labels: number[] };
 }
 
-export function charEncoder(vocab: Record<string, number>): (s: string) => number[] {
-  return (s) =>
-    [...s].map((c) => {
-      const id = vocab[c];
-      if (id === undefined) throw new IntrospectError(`character ${JSON.stringify(c)} is not in the vocabulary`, 'program');
-      return id;
-    });
+/** Token ids of a text under the model's own tokenizer, without special tokens. */
+export function encoderOf(tokenizerJson: object): (s: string) => number[] {
+  const tokenizer = Tokenizer.fromJson(tokenizerJson);
+  return (s) => tokenizer.encodeIds(s, { addSpecialTokens: false });
 }
 
-/** `n` programs (with the answer digit appended) from a generator seeded by (seed, stream). */
-export function bindingExamples(encode: (s: string) => number[], seed: number, stream: number, n: number): BindingExample[] {
+export interface ExampleOptions {
+  /** The first `heuristicFree` programs are drawn among those the line-1/line-2 heuristic cannot solve. */
+  heuristicFree?: number;
+  /** Query lines per program (default 1, the paper's format); see `extraQueries`. */
+  queries?: number;
+  /** The paper's query hops are uniform over 1..4; a curriculum can start lower. */
+  maxHops?: number;
+  /** Also supervise every assignment line's value (see `BindingExample.lineValues`). */
+  lineValues?: boolean;
+}
+
+/** `n` programs (with the answers appended) from a generator seeded by (seed, stream). */
+export function bindingExamples(encode: (s: string) => number[], seed: number, stream: number, n: number, o: ExampleOptions = {}): BindingExample[] {
   const rng = new Rng(seed * 1_000_003 + stream);
-  return Array.from({ length: n }, () => {
-    const p = bindingProgram(LINES, rng, { hops: 'balanced' });
-    return { ids: encode(`${p.program}${p.answer}`), hops: p.metadata.hops, heuristic: p.metadata.heuristic.reachable };
+  const [colon] = encode(':');
+  const [newline] = encode('\n');
+  return Array.from({ length: n }, (_, i) => {
+    const hops = o.maxHops === undefined ? 'balanced' : rng.int(1, o.maxHops);
+    const p = bindingProgram(LINES, rng, { hops, heuristic: i < (o.heuristicFree ?? 0) ? 'unreachable' : 'any' });
+    const text = `${p.program}${p.answer}${extraQueries(p.program, p.metadata.queryVariable, (o.queries ?? 1) - 1, rng, o.maxHops)}`;
+    const ids = encode(text);
+    const answers = ids.flatMap((_, t) => (t > 0 && ids[t - 1] === colon ? [t] : []));
+    const example: BindingExample = { ids, answers, hops: p.metadata.hops, heuristic: p.metadata.heuristic.reachable };
+    if (o.lineValues) {
+      // The first LINES newlines end the assignments; each line's value token is a digit.
+      const at = ids.flatMap((id, t) => (id === newline ? [t] : [])).slice(0, LINES);
+      example.lineValues = { at, labels: [...assignedValues(p.program).values()].map((d) => encode(d)[0]) };
+    }
+    return example;
   });
+}
+
+/**
+ * `\n#v:d` lines querying `k` more of the program's variables (depth-balanced up to `maxHops`, none repeated).
+ * Training only: each adds a supervised answer for five tokens, where the paper's format has one
+ * answer per ~100-token program, while the first query and everything before it stay as the paper's.
+ */
+export function extraQueries(program: string, asked: string, k: number, rng: Rng, maxHops = Infinity): string {
+  const value = assignedValues(program);
+  const depth = new Map<string, number>();
+  for (const [, v, rhs] of program.matchAll(ASSIGNMENT)) depth.set(v, (depth.get(rhs) ?? 0) + 1);
+  const byDepth = new Map<number, string[]>();
+  for (const [v, d] of depth) if (v !== asked && d <= maxHops) byDepth.set(d, [...(byDepth.get(d) ?? []), v]);
+  let out = '';
+  for (let i = 0; i < k && byDepth.size > 0; i++) {
+    const depths = [...byDepth.keys()];
+    const d = depths[rng.int(0, depths.length - 1)];
+    const vs = byDepth.get(d)!;
+    const [v] = vs.splice(rng.int(0, vs.length - 1), 1);
+    if (vs.length === 0) byDepth.delete(d);
+    out += `\n#${v}:${value.get(v)}`;
+  }
+  return out;
+}
+
+const ASSIGNMENT = /^([a-z]) = ([a-z0-9])$/gm;
+
+/** The digit each assigned variable holds, in line order (the programs never reassign a variable). */
+function assignedValues(program: string): Map<string, string> {
+  const value = new Map<string, string>();
+  for (const [, v, rhs] of program.matchAll(ASSIGNMENT)) value.set(v, value.get(rhs) ?? rhs);
+  return value;
 }
 
 export interface Score {
@@ -59,10 +138,10 @@ export async function scoreBinding(modelDir: string, examples: BindingExample[])
     const V = model.spec.vocabSize;
     for (let i = 0; i < examples.length; i += 64) {
       const part = examples.slice(i, i + 64);
-      const out = await model.forward(part.map((p) => p.ids.slice(0, -1)), { logits: 'last' });
+      const out = await model.forward(part.map((p) => p.ids.slice(0, p.answers[0])), { logits: 'last' });
       part.forEach((p, k) => {
         const l = out.logits.data.subarray(k * V, (k + 1) * V);
-        right.push(l.indexOf(Math.max(...l)) === p.ids[p.ids.length - 1]);
+        right.push(l.indexOf(Math.max(...l)) === p.ids[p.answers[0]]);
       });
     }
   } finally {
@@ -88,9 +167,9 @@ if (require.main === module) {
   });
   const dir = positionals[0];
   if (!dir) throw new IntrospectError('give a checkpoint folder', 'usage');
-  const vocab = (JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab;
+  const tokenizerJson = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as object;
   // Stream -2: programs neither the training batches (streams ≥ 0) nor the held-out set (-1) used.
-  scoreBinding(dir, bindingExamples(charEncoder(vocab), Number(values.seed), -2, Number(values.n)))
+  scoreBinding(dir, bindingExamples(encoderOf(tokenizerJson), Number(values.seed), -2, Number(values.n)))
     .then((s) => console.log(JSON.stringify(s, null, 2)))
     .catch((e) => {
       console.error(e instanceof IntrospectError ? e.message : e);

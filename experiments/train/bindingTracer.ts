@@ -13,15 +13,11 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadParameters } from '../../engine/src/autodiff/load';
-import { charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
 import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
 import { IntrospectError } from '../../engine/src/errors';
 import { checkpointSteps, stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
-import { type BindingExample, bindingExamples, charEncoder, scoreBinding } from './bindingScore';
-
-/** Only the characters these programs use: a small vocabulary keeps the unembedding cheap. */
-const CHARS = [...'abcdefghijklmnopqrstuvwxyz0123456789', ' ', '\n', '=', '#', ':'];
+import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, MAX_HOPS, scoreBinding } from './bindingScore';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,26 +31,62 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     'eval-every': { type: 'string', default: '250' },
     'held-out': { type: 'string', default: '256' },
+    // Fraction of each batch the line-1/line-2 heuristic cannot solve (held-out data stays as the paper's).
+    'heuristic-free': { type: 'string', default: '0' },
+    // Query lines per training program: 1 is the paper's format; more add supervised answers cheaply.
+    queries: { type: 'string', default: '1' },
+    // Steps per curriculum stage: stage k trains on queries of 1..k hops (0: the paper's 1..4 throughout).
+    curriculum: { type: 'string', default: '0' },
+    // 'char': one token per character; 'lhs': an assignment's `v = ` is one token (see LHS_MERGES).
+    tokens: { type: 'string', default: 'char' },
+    'init-std': { type: 'string', default: '0.02' },
+    // Intermediate supervision: predict each assignment line's value where the line ends (0 or 1).
+    'line-values': { type: 'string', default: '0' },
   },
 });
 const num = (k: keyof typeof args) => {
   const v = Number(args[k]);
-  if (!Number.isFinite(v) || v <= 0) throw new IntrospectError(`must be a positive number, got ${args[k]}`, `--${k}`);
+  if (!Number.isFinite(v) || v < 0 || (v === 0 && k !== 'heuristic-free' && k !== 'curriculum' && k !== 'line-values')) throw new IntrospectError(`must be a positive number, got ${args[k]}`, `--${k}`);
   return v;
 };
 
-const examples = (ps: BindingExample[]): Examples => ({ rows: ps.map((p) => p.ids), targets: ps.map((p) => [p.ids.length - 1]) });
+/** Targets: the answers, after the line values when those are supervised too. */
+const examples = (ps: BindingExample[]): Examples => ({
+  rows: ps.map((p) => p.ids),
+  targets: ps.map((p) => [...(p.lineValues?.at ?? []), ...p.answers]),
+  labels: ps.map((p) => [...(p.lineValues?.labels ?? []), ...p.answers.map((a) => p.ids[a])]),
+});
+
+/** Held-out rows by hop count and by whether the line-1/line-2 heuristic solves them: the phases show there. */
+function heldOutGroups(ps: BindingExample[]): Record<string, number[]> {
+  const rows = (keep: (p: BindingExample) => boolean) => ps.flatMap((p, i) => (keep(p) ? [i] : []));
+  const hops = [...new Set(ps.map((p) => p.hops))].sort((a, b) => a - b);
+  return {
+    ...Object.fromEntries(hops.map((h) => [`${h} hop${h > 1 ? 's' : ''}`, rows((p) => p.hops === h)])),
+    'heuristic solves': rows((p) => p.heuristic),
+    'heuristic fails': rows((p) => !p.heuristic),
+  };
+}
+
+/** 0 and the 1-2-5 steps up to the last (kept as the float16 developmental series). */
+function logSpacedSteps(last: number): number[] {
+  const steps = [0];
+  for (let decade = 1; decade <= last; decade *= 10) for (const k of [1, 2, 5]) if (k * decade < last) steps.push(k * decade);
+  return [...steps, last];
+}
 
 async function main(): Promise<void> {
   const outDir = args.out!;
   const seed = num('seed');
   const batch = num('batch');
-  const tokenizer = charTokenizerJson(CHARS) as { model: { vocab: Record<string, number> } };
-  const encode = charEncoder(tokenizer.model.vocab);
+  if (args.tokens !== 'char' && args.tokens !== 'lhs') throw new IntrospectError(`must be char or lhs, got ${args.tokens}`, '--tokens');
+  const tokenizer = bindingTokenizerJson(args.tokens) as { model: { vocab: Record<string, number> } };
+  const encode = encoderOf(tokenizer);
   const vocabSize = Object.keys(tokenizer.model.vocab).length;
   const dModel = num('d');
   const nHeads = num('heads');
-  const run = { recipe: 'binding-tracer', seed, batch, layers: num('layers'), dModel, nHeads, lr: num('lr'), steps: num('steps') };
+  const heuristicFree = Math.round(num('heuristic-free') * batch);
+  const run = { recipe: 'binding-tracer', seed, batch, layers: num('layers'), dModel, nHeads, lr: num('lr'), steps: num('steps'), heuristicFree, queries: num('queries'), curriculum: num('curriculum'), tokens: args.tokens, initStd: num('init-std'), lineValues: num('line-values') === 1 };
 
   // The initial model is itself a checkpoint folder, so any step can be compared with step 0.
   const init = join(outDir, 'init');
@@ -68,13 +100,20 @@ async function main(): Promise<void> {
       maxPositions: 128,
       tokenizerJson: tokenizer,
       vocabSize,
-      initStd: 0.02,
+      initStd: run.initStd,
       seed,
     });
   const { layout, flat, config } = await loadParameters(init);
 
   const heldOut = bindingExamples(encode, seed, -1, num('held-out'));
-  const data: TrainData = { batch: (step) => examples(bindingExamples(encode, seed, step, batch)), heldOut: examples(heldOut) };
+  const data: TrainData = {
+    batch: (step) => {
+      const maxHops = run.curriculum ? Math.min(MAX_HOPS, 1 + Math.floor(step / run.curriculum)) : undefined;
+      return examples(bindingExamples(encode, seed, step, batch, { heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues }));
+    },
+    heldOut: examples(heldOut),
+    heldOutGroups: heldOutGroups(heldOut),
+  };
   const t0 = Date.now();
   const tokenizerJson = readFileSync(join(init, 'tokenizer.json'), 'utf8');
   const trained = await train({ layout, flat, config, tokenizerJson }, data, {
@@ -86,6 +125,7 @@ async function main(): Promise<void> {
     weightDecay: 0.1,
     evalEvery: num('eval-every'),
     checkpointEvery: num('eval-every'),
+    seriesSteps: logSpacedSteps(run.steps),
     run,
     onProgress: (r) => {
       if (r.step % 50 === 0 || r.evalAccuracy !== undefined)
