@@ -18,24 +18,6 @@ import { Rng } from '../../engine/src/tasks/rng';
 import { checkpointSteps } from '../../engine/src/train/checkpoint';
 import { type Examples, train } from '../../engine/src/train/trainer';
 
-const { values: args } = parseArgs({
-  options: {
-    out: { type: 'string', default: 'results/train/recall' },
-    steps: { type: 'string', default: '20000' },
-    pairs: { type: 'string', default: '8' },
-    queries: { type: 'string', default: '8' },
-    batch: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '1e-3' },
-    layers: { type: 'string', default: '4' },
-    d: { type: 'string', default: '64' },
-    seed: { type: 'string', default: '1' },
-  },
-});
-const num = (k: keyof typeof args) => {
-  const v = Number(args[k]);
-  if (!(v > 0)) throw new IntrospectError(`must be a positive number, got ${args[k]}`, `--${k}`);
-  return v;
-};
 
 const KEYS = [...'abcdefghijklmnopqrstuvwxyz'];
 const VALUES = [...'0123456789'];
@@ -66,6 +48,24 @@ function examples(seed: number, stream: number, n: number, pairs: number, querie
 }
 
 async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      out: { type: 'string', default: 'results/train/recall' },
+      steps: { type: 'string', default: '20000' },
+      pairs: { type: 'string', default: '8' },
+      queries: { type: 'string', default: '8' },
+      batch: { type: 'string', default: '32' },
+      lr: { type: 'string', default: '1e-3' },
+      layers: { type: 'string', default: '4' },
+      d: { type: 'string', default: '64' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const num = (k: keyof typeof args) => {
+    const v = Number(args[k]);
+    if (!(v > 0)) throw new IntrospectError(`must be a positive number, got ${args[k]}`, `--${k}`);
+    return v;
+  };
   const outDir = args.out!;
   const [seed, pairs, queries, batch] = [num('seed'), num('pairs'), num('queries'), num('batch')];
   const run = { recipe: 'associative-recall', seed, pairs, queries, batch, lr: num('lr'), layers: num('layers'), dModel: num('d'), steps: num('steps') };
@@ -105,6 +105,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof IntrospectError ? e.message : e);
+  // Bad input (ours or parseArgs') is one line; anything else keeps its stack.
+  const input = e instanceof IntrospectError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+  console.error(input ? (e as Error).message : e);
   process.exit(1);
 });

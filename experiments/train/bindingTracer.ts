@@ -19,36 +19,6 @@ import { checkpointSteps, stepDir, writeModelFolder } from '../../engine/src/tra
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
 import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, MAX_HOPS, scoreBinding } from './bindingScore';
 
-const { values: args } = parseArgs({
-  options: {
-    out: { type: 'string', default: 'results/train/binding-tracer' },
-    steps: { type: 'string', default: '6000' },
-    batch: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '1e-3' },
-    layers: { type: 'string', default: '4' },
-    d: { type: 'string', default: '64' },
-    heads: { type: 'string', default: '4' },
-    seed: { type: 'string', default: '1' },
-    'eval-every': { type: 'string', default: '250' },
-    'held-out': { type: 'string', default: '256' },
-    // Fraction of each batch the line-1/line-2 heuristic cannot solve (held-out data stays as the paper's).
-    'heuristic-free': { type: 'string', default: '0' },
-    // Query lines per training program: 1 is the paper's format; more add supervised answers cheaply.
-    queries: { type: 'string', default: '1' },
-    // Steps per curriculum stage: stage k trains on queries of 1..k hops (0: the paper's 1..4 throughout).
-    curriculum: { type: 'string', default: '0' },
-    // 'char': one token per character; 'lhs': an assignment's `v = ` is one token (see LHS_MERGES).
-    tokens: { type: 'string', default: 'char' },
-    'init-std': { type: 'string', default: '0.02' },
-    // Intermediate supervision: predict each assignment line's value where the line ends (0 or 1).
-    'line-values': { type: 'string', default: '0' },
-  },
-});
-const num = (k: keyof typeof args) => {
-  const v = Number(args[k]);
-  if (!Number.isFinite(v) || v < 0 || (v === 0 && k !== 'heuristic-free' && k !== 'curriculum' && k !== 'line-values')) throw new IntrospectError(`must be a positive number, got ${args[k]}`, `--${k}`);
-  return v;
-};
 
 /** Targets: the answers, after the line values when those are supervised too. */
 const examples = (ps: BindingExample[]): Examples => ({
@@ -76,6 +46,38 @@ function logSpacedSteps(last: number): number[] {
 }
 
 async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      out: { type: 'string', default: 'results/train/binding-tracer' },
+      steps: { type: 'string', default: '6000' },
+      batch: { type: 'string', default: '32' },
+      lr: { type: 'string', default: '1e-3' },
+      layers: { type: 'string', default: '4' },
+      d: { type: 'string', default: '64' },
+      heads: { type: 'string', default: '4' },
+      seed: { type: 'string', default: '1' },
+      'eval-every': { type: 'string', default: '250' },
+      'held-out': { type: 'string', default: '256' },
+      // Fraction of each batch the line-1/line-2 heuristic cannot solve (held-out data stays as the paper's).
+      'heuristic-free': { type: 'string', default: '0' },
+      // Query lines per training program: 1 is the paper's format; more add supervised answers cheaply.
+      queries: { type: 'string', default: '1' },
+      // Steps per curriculum stage: stage k trains on queries of 1..k hops (0: the paper's 1..4 throughout).
+      curriculum: { type: 'string', default: '0' },
+      // 'char': one token per character; 'lhs': an assignment's `v = ` is one token (see LHS_MERGES).
+      tokens: { type: 'string', default: 'char' },
+      'init-std': { type: 'string', default: '0.02' },
+      // Intermediate supervision: predict each assignment line's value where the line ends.
+      'line-values': { type: 'boolean', default: false },
+    },
+  });
+  /** A numeric option: positive, or also 0 where `orZero`. */
+  const num = (k: keyof typeof args, orZero = false) => {
+    const v = Number(args[k]);
+    if (!Number.isFinite(v) || v < 0 || (v === 0 && !orZero))
+      throw new IntrospectError(`must be ${orZero ? 'a number ≥ 0' : 'a positive number'}, got ${args[k]}`, `--${k}`);
+    return v;
+  };
   const outDir = args.out!;
   const seed = num('seed');
   const batch = num('batch');
@@ -85,8 +87,23 @@ async function main(): Promise<void> {
   const vocabSize = Object.keys(tokenizer.model.vocab).length;
   const dModel = num('d');
   const nHeads = num('heads');
-  const heuristicFree = Math.round(num('heuristic-free') * batch);
-  const run = { recipe: 'binding-tracer', seed, batch, layers: num('layers'), dModel, nHeads, lr: num('lr'), steps: num('steps'), heuristicFree, queries: num('queries'), curriculum: num('curriculum'), tokens: args.tokens, initStd: num('init-std'), lineValues: num('line-values') === 1 };
+  if (num('heuristic-free', true) > 1) throw new IntrospectError(`must be a fraction of the batch, got ${args['heuristic-free']}`, '--heuristic-free');
+  const run = {
+    recipe: 'binding-tracer',
+    seed,
+    batch,
+    layers: num('layers'),
+    dModel,
+    nHeads,
+    lr: num('lr'),
+    steps: num('steps'),
+    heuristicFree: Math.round(num('heuristic-free', true) * batch),
+    queries: num('queries'),
+    curriculum: num('curriculum', true),
+    tokens: args.tokens,
+    initStd: num('init-std'),
+    lineValues: args['line-values']!,
+  };
 
   // The initial model is itself a checkpoint folder, so any step can be compared with step 0.
   const init = join(outDir, 'init');
@@ -109,7 +126,7 @@ async function main(): Promise<void> {
   const data: TrainData = {
     batch: (step) => {
       const maxHops = run.curriculum ? Math.min(MAX_HOPS, 1 + Math.floor(step / run.curriculum)) : undefined;
-      return examples(bindingExamples(encode, seed, step, batch, { heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues }));
+      return examples(bindingExamples(encode, seed, step, batch, { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues }));
     },
     heldOut: examples(heldOut),
     heldOutGroups: heldOutGroups(heldOut),
@@ -155,6 +172,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof IntrospectError ? e.message : e);
+  // Bad input (ours or parseArgs') is one line; anything else keeps its stack.
+  const input = e instanceof IntrospectError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+  console.error(input ? (e as Error).message : e);
   process.exit(1);
 });
