@@ -64,6 +64,8 @@ export interface ExampleOptions {
   maxHops?: number;
   /** Also supervise every assignment line's value (see `BindingExample.lineValues`). */
   lineValues?: boolean;
+  /** Assignment lines per program (default LINES, the paper's 16); a curriculum can start shorter. */
+  lines?: number;
 }
 
 /** `n` programs (with the answers appended) from a generator seeded by (seed, stream). */
@@ -73,14 +75,14 @@ export function bindingExamples(encode: (s: string) => number[], seed: number, s
   const [newline] = encode('\n');
   return Array.from({ length: n }, (_, i) => {
     const hops = o.maxHops === undefined ? 'balanced' : rng.int(1, o.maxHops);
-    const p = bindingProgram(LINES, rng, { hops, heuristic: i < (o.heuristicFree ?? 0) ? 'unreachable' : 'any' });
+    const p = bindingProgram(o.lines ?? LINES, rng, { hops, heuristic: i < (o.heuristicFree ?? 0) ? 'unreachable' : 'any' });
     const text = `${p.program}${p.answer}${extraQueries(p.program, p.metadata.queryVariable, (o.queries ?? 1) - 1, rng, o.maxHops)}`;
     const ids = encode(text);
     const answers = ids.flatMap((_, t) => (t > 0 && ids[t - 1] === colon ? [t] : []));
     const example: BindingExample = { ids, answers, hops: p.metadata.hops, heuristic: p.metadata.heuristic.reachable };
     if (o.lineValues) {
-      // The first LINES newlines end the assignments; each line's value token is a digit.
-      const at = ids.flatMap((id, t) => (id === newline ? [t] : [])).slice(0, LINES);
+      // The first newlines end the assignments; each line's value token is a digit.
+      const at = ids.flatMap((id, t) => (id === newline ? [t] : [])).slice(0, o.lines ?? LINES);
       example.lineValues = { at, labels: [...assignedValues(p.program).values()].map((d) => encode(d)[0]) };
     }
     return example;

@@ -17,7 +17,7 @@ import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
 import { IntrospectError } from '../../engine/src/errors';
 import { checkpointSteps, stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
-import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, MAX_HOPS, scoreBinding } from './bindingScore';
+import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, LINES, MAX_HOPS, scoreBinding } from './bindingScore';
 
 
 /** Targets: the answers, after the line values when those are supervised too. */
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       queries: { type: 'string', default: '1' },
       // Steps per curriculum stage: stage k trains on queries of 1..k hops (0: the paper's 1..4 throughout).
       curriculum: { type: 'string', default: '0' },
+      // Steps per length stage: stage k trains on programs of min(16, 4k) lines (0: 16 throughout).
+      'length-curriculum': { type: 'string', default: '0' },
       // 'char': one token per character; 'lhs': an assignment's `v = ` is one token (see LHS_MERGES).
       tokens: { type: 'string', default: 'char' },
       'init-std': { type: 'string', default: '0.02' },
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
     heuristicFree: Math.round(num('heuristic-free', true) * batch),
     queries: num('queries'),
     curriculum: num('curriculum', true),
+    lengthCurriculum: num('length-curriculum', true),
     tokens: args.tokens,
     initStd: num('init-std'),
     lineValues: args['line-values']!,
@@ -126,7 +129,9 @@ async function main(): Promise<void> {
   const data: TrainData = {
     batch: (step) => {
       const maxHops = run.curriculum ? Math.min(MAX_HOPS, 1 + Math.floor(step / run.curriculum)) : undefined;
-      return examples(bindingExamples(encode, seed, step, batch, { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues }));
+      const lines = run.lengthCurriculum ? Math.min(LINES, 4 * (1 + Math.floor(step / run.lengthCurriculum))) : LINES;
+      const o = { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues, lines };
+      return examples(bindingExamples(encode, seed, step, batch, o));
     },
     heldOut: examples(heldOut),
     heldOutGroups: heldOutGroups(heldOut),

@@ -50,10 +50,14 @@ for (const tokens of ['char', 'lhs'] as const) {
       }
     });
 
-    test('heuristic-free programs and a hop curriculum', () => {
+    test('heuristic-free programs, and hop and length curricula', () => {
       const ex = bindingExamples(encode, 3, 2, 16, { heuristicFree: 10, maxHops: 2, queries: 3 });
       assert.ok(ex.slice(0, 10).every((e) => !e.heuristic));
       assert.ok(ex.every((e) => e.hops <= 2));
+      for (const e of bindingExamples(encode, 3, 3, 8, { lines: 4, lineValues: true })) {
+        assert.equal(tok.decode(e.ids.slice(0, e.answers[0])).split('\n').length, 5, '4 assignments and the query');
+        assert.equal(e.lineValues!.at.length, 4);
+      }
     });
   });
 }
