@@ -38,6 +38,18 @@ export function positiveInt(v: string | undefined, flag: string): number {
   return n;
 }
 
+export function positiveNumber(v: string | undefined, flag: string): number {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new IntrospectError(`must be a positive number, got "${v}"`, flag);
+  return n;
+}
+
+export function nonNegativeNumber(v: string | undefined, flag: string): number {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || n < 0) throw new IntrospectError(`must be a number ≥ 0, got "${v}"`, flag);
+  return n;
+}
+
 export function intList(v: string, flag: string): number[] {
   return v.split(',').map((s) => positiveInt(s.trim(), flag));
 }

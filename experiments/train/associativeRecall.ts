@@ -7,23 +7,19 @@
  *
  *   node --import tsx experiments/train/associativeRecall.ts --out results/train/recall --steps 20000
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadParameters } from '../../engine/src/autodiff/load';
-import { charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
-import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
+import { CHAR_SPECIALS, charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
+import { parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { Rng } from '../../engine/src/tasks/rng';
-import { checkpointSteps } from '../../engine/src/train/checkpoint';
+import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train } from '../../engine/src/train/trainer';
-
 
 const KEYS = [...'abcdefghijklmnopqrstuvwxyz'];
 const VALUES = [...'0123456789'];
-/** Ids under charTokenizerJson: three special tokens, then the characters in order. */
-const keyId = (i: number) => 3 + i;
-const valueId = (i: number) => 3 + KEYS.length + i;
+/** Ids under charTokenizerJson: its special tokens, then the characters in order. */
+const SPECIALS = Object.keys(CHAR_SPECIALS).length;
+const keyId = (i: number) => SPECIALS + i;
+const valueId = (i: number) => SPECIALS + KEYS.length + i;
 
 function examples(seed: number, stream: number, n: number, pairs: number, queries: number): Examples {
   if (pairs > KEYS.length) throw new IntrospectError(`at most ${KEYS.length} pairs`, '--pairs');
@@ -48,44 +44,35 @@ function examples(seed: number, stream: number, n: number, pairs: number, querie
 }
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
-    options: {
-      out: { type: 'string', default: 'results/train/recall' },
-      steps: { type: 'string', default: '20000' },
-      pairs: { type: 'string', default: '8' },
-      queries: { type: 'string', default: '8' },
-      batch: { type: 'string', default: '32' },
-      lr: { type: 'string', default: '1e-3' },
-      layers: { type: 'string', default: '4' },
-      d: { type: 'string', default: '64' },
-      seed: { type: 'string', default: '1' },
-    },
+  const { values: args } = parse(process.argv.slice(2), {
+    out: { type: 'string', default: 'results/train/recall' },
+    steps: { type: 'string', default: '20000' },
+    pairs: { type: 'string', default: '8' },
+    queries: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '32' },
+    lr: { type: 'string', default: '1e-3' },
+    layers: { type: 'string', default: '4' },
+    d: { type: 'string', default: '64' },
+    seed: { type: 'string', default: '1' },
   });
-  const num = (k: keyof typeof args) => {
-    const v = Number(args[k]);
-    if (!(v > 0)) throw new IntrospectError(`must be a positive number, got ${args[k]}`, `--${k}`);
-    return v;
-  };
+  const int = (k: keyof typeof args) => positiveInt(args[k], `--${k}`);
   const outDir = args.out!;
-  const [seed, pairs, queries, batch] = [num('seed'), num('pairs'), num('queries'), num('batch')];
-  const run = { recipe: 'associative-recall', seed, pairs, queries, batch, lr: num('lr'), layers: num('layers'), dModel: num('d'), steps: num('steps') };
-  const init = join(outDir, 'init');
-  if (checkpointSteps(outDir).length === 0)
-    await writeTinyCheckpoint(init, {
-      modelType: 'llama',
+  const [seed, pairs, queries, batch] = [int('seed'), int('pairs'), int('queries'), int('batch')];
+  const run = { recipe: 'associative-recall', seed, pairs, queries, batch, lr: positiveNumber(args.lr, '--lr'), layers: int('layers'), dModel: int('d'), steps: int('steps') };
+  const start = await initialModel(outDir, {
+    modelType: 'llama',
       nLayers: run.layers,
       dModel: run.dModel,
       nHeads: 4,
       dMlp: 4 * run.dModel,
       maxPositions: 128,
       tokenizerJson: charTokenizerJson([...KEYS, ...VALUES]),
-      vocabSize: 3 + KEYS.length + VALUES.length,
+      vocabSize: SPECIALS + KEYS.length + VALUES.length,
       initStd: 0.02,
-      seed,
-    });
-  const { layout, flat, config } = await loadParameters(init);
+    seed,
+  });
   await train(
-    { layout, flat, config, tokenizerJson: readFileSync(join(init, 'tokenizer.json'), 'utf8') },
+    start,
     { batch: (step) => examples(seed, step, batch, pairs, queries), heldOut: examples(seed, -1, 256, pairs, queries) },
     {
       outDir,
@@ -105,8 +92,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  // Bad input (ours or parseArgs') is one line; anything else keeps its stack.
-  const input = e instanceof IntrospectError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
-  console.error(input ? (e as Error).message : e);
+  console.error(e instanceof IntrospectError ? e.message : e);
   process.exit(1);
 });

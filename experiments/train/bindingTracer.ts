@@ -9,16 +9,14 @@
  *
  * At the end it scores the final checkpoint through the engine's inference path, by hops.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadParameters } from '../../engine/src/autodiff/load';
-import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
+import { writeJsonAtomic } from '../../engine/src/atomicWrite';
+import { nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
-import { checkpointSteps, stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
+import { stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
+import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
 import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, LINES, MAX_HOPS, scoreBinding } from './bindingScore';
-
 
 /** Targets: the answers, after the line values when those are supervised too. */
 const examples = (ps: BindingExample[]): Examples => ({
@@ -46,73 +44,63 @@ function logSpacedSteps(last: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
-    options: {
-      out: { type: 'string', default: 'results/train/binding-tracer' },
-      steps: { type: 'string', default: '6000' },
-      batch: { type: 'string', default: '32' },
-      lr: { type: 'string', default: '1e-3' },
-      layers: { type: 'string', default: '4' },
-      d: { type: 'string', default: '64' },
-      heads: { type: 'string', default: '4' },
-      seed: { type: 'string', default: '1' },
-      'eval-every': { type: 'string', default: '250' },
-      'held-out': { type: 'string', default: '256' },
-      // Fraction of each batch the line-1/line-2 heuristic cannot solve (held-out data stays as the paper's).
-      'heuristic-free': { type: 'string', default: '0' },
-      // Query lines per training program: 1 is the paper's format; more add supervised answers cheaply.
-      queries: { type: 'string', default: '1' },
-      // Steps per curriculum stage: stage k trains on queries of 1..k hops (0: the paper's 1..4 throughout).
-      curriculum: { type: 'string', default: '0' },
-      // Steps per length stage: stage k trains on programs of min(16, 4k) lines (0: 16 throughout).
-      'length-curriculum': { type: 'string', default: '0' },
-      // 'char': one token per character; 'lhs': an assignment's `v = ` is one token (see LHS_MERGES).
-      tokens: { type: 'string', default: 'char' },
-      'init-std': { type: 'string', default: '0.02' },
-      // Intermediate supervision: predict each assignment line's value where the line ends.
-      'line-values': { type: 'boolean', default: false },
-    },
+  const { values: args } = parse(process.argv.slice(2), {
+    out: { type: 'string', default: 'results/train/binding-tracer' },
+    steps: { type: 'string', default: '6000' },
+    batch: { type: 'string', default: '32' },
+    lr: { type: 'string', default: '1e-3' },
+    layers: { type: 'string', default: '4' },
+    d: { type: 'string', default: '64' },
+    heads: { type: 'string', default: '4' },
+    seed: { type: 'string', default: '1' },
+    'eval-every': { type: 'string', default: '250' },
+    'held-out': { type: 'string', default: '256' },
+    // Fraction of each batch the line-1/line-2 heuristic cannot solve (held-out data stays as the paper's).
+    'heuristic-free': { type: 'string', default: '0' },
+    // Query lines per training program: 1 is the paper's format; more add supervised answers cheaply.
+    queries: { type: 'string', default: '1' },
+    // Steps per curriculum stage: stage k trains on queries of 1..k hops (0: the paper's 1..4 throughout).
+    curriculum: { type: 'string', default: '0' },
+    // Steps per length stage: stage k trains on programs of min(16, 4k) lines (0: 16 throughout).
+    'length-curriculum': { type: 'string', default: '0' },
+    // 'char': one token per character; 'lhs': an assignment's `v = ` is one token (see LHS_MERGES).
+    tokens: { type: 'string', default: 'char' },
+    'init-std': { type: 'string', default: '0.02' },
+    // Intermediate supervision: predict each assignment line's value where the line ends.
+    'line-values': { type: 'boolean', default: false },
   });
-  /** A numeric option: positive, or also 0 where `orZero`. */
-  const num = (k: keyof typeof args, orZero = false) => {
-    const v = Number(args[k]);
-    if (!Number.isFinite(v) || v < 0 || (v === 0 && !orZero))
-      throw new IntrospectError(`must be ${orZero ? 'a number ≥ 0' : 'a positive number'}, got ${args[k]}`, `--${k}`);
-    return v;
-  };
+  const int = (k: keyof typeof args) => positiveInt(args[k] as string, `--${k}`);
   const outDir = args.out!;
-  const seed = num('seed');
-  const batch = num('batch');
-  if (args.tokens !== 'char' && args.tokens !== 'lhs') throw new IntrospectError(`must be char or lhs, got ${args.tokens}`, '--tokens');
-  const tokenizer = bindingTokenizerJson(args.tokens) as { model: { vocab: Record<string, number> } };
+  const seed = int('seed');
+  const batch = int('batch');
+  const tokens = oneOf(args.tokens!, ['char', 'lhs'] as const, '--tokens');
+  const tokenizer = bindingTokenizerJson(tokens) as { model: { vocab: Record<string, number> } };
   const encode = encoderOf(tokenizer);
   const vocabSize = Object.keys(tokenizer.model.vocab).length;
-  const dModel = num('d');
-  const nHeads = num('heads');
-  if (num('heuristic-free', true) > 1) throw new IntrospectError(`must be a fraction of the batch, got ${args['heuristic-free']}`, '--heuristic-free');
+  const dModel = int('d');
+  const nHeads = int('heads');
+  const heuristicFree = nonNegativeNumber(args['heuristic-free'], '--heuristic-free');
+  if (heuristicFree > 1) throw new IntrospectError(`must be a fraction of the batch, got ${args['heuristic-free']}`, '--heuristic-free');
   const run = {
     recipe: 'binding-tracer',
     seed,
     batch,
-    layers: num('layers'),
+    layers: int('layers'),
     dModel,
     nHeads,
-    lr: num('lr'),
-    steps: num('steps'),
-    heuristicFree: Math.round(num('heuristic-free', true) * batch),
-    queries: num('queries'),
-    curriculum: num('curriculum', true),
-    lengthCurriculum: num('length-curriculum', true),
-    tokens: args.tokens,
-    initStd: num('init-std'),
+    lr: positiveNumber(args.lr, '--lr'),
+    steps: int('steps'),
+    heuristicFree: Math.round(heuristicFree * batch),
+    queries: int('queries'),
+    curriculum: nonNegativeNumber(args.curriculum, '--curriculum'),
+    lengthCurriculum: nonNegativeNumber(args['length-curriculum'], '--length-curriculum'),
+    tokens,
+    initStd: positiveNumber(args['init-std'], '--init-std'),
     lineValues: args['line-values']!,
   };
 
-  // The initial model is itself a checkpoint folder, so any step can be compared with step 0.
-  const init = join(outDir, 'init');
-  if (checkpointSteps(outDir).length === 0)
-    await writeTinyCheckpoint(init, {
-      modelType: 'llama',
+  const start = await initialModel(outDir, {
+    modelType: 'llama',
       nLayers: run.layers,
       dModel,
       nHeads,
@@ -121,11 +109,11 @@ async function main(): Promise<void> {
       tokenizerJson: tokenizer,
       vocabSize,
       initStd: run.initStd,
-      seed,
-    });
-  const { layout, flat, config } = await loadParameters(init);
+    seed,
+  });
+  const { layout, config, tokenizerJson } = start;
 
-  const heldOut = bindingExamples(encode, seed, -1, num('held-out'));
+  const heldOut = bindingExamples(encode, seed, -1, int('held-out'));
   const data: TrainData = {
     batch: (step) => {
       const maxHops = run.curriculum ? Math.min(MAX_HOPS, 1 + Math.floor(step / run.curriculum)) : undefined;
@@ -137,16 +125,15 @@ async function main(): Promise<void> {
     heldOutGroups: heldOutGroups(heldOut),
   };
   const t0 = Date.now();
-  const tokenizerJson = readFileSync(join(init, 'tokenizer.json'), 'utf8');
-  const trained = await train({ layout, flat, config, tokenizerJson }, data, {
+  const trained = await train(start, data, {
     outDir,
     steps: run.steps,
     lr: run.lr,
     warmupSteps: Math.min(200, Math.floor(run.steps / 10)),
     decay: 'cosine',
     weightDecay: 0.1,
-    evalEvery: num('eval-every'),
-    checkpointEvery: num('eval-every'),
+    evalEvery: int('eval-every'),
+    checkpointEvery: int('eval-every'),
     seriesSteps: logSpacedSteps(run.steps),
     run,
     onProgress: (r) => {
@@ -170,15 +157,11 @@ async function main(): Promise<void> {
     heldOut: await scoreBinding(stepDir(outDir, run.steps), heldOut),
     wallSeconds: (Date.now() - t0) / 1000,
   };
-  const tmp = join(outDir, `summary.json.tmp-${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(summary, null, 2));
-  renameSync(tmp, join(outDir, 'summary.json'));
+  writeJsonAtomic(join(outDir, 'summary.json'), summary);
   console.log(JSON.stringify(summary.heldOut));
 }
 
 main().catch((e) => {
-  // Bad input (ours or parseArgs') is one line; anything else keeps its stack.
-  const input = e instanceof IntrospectError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
-  console.error(input ? (e as Error).message : e);
+  console.error(e instanceof IntrospectError ? e.message : e);
   process.exit(1);
 });
