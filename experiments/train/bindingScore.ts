@@ -73,6 +73,7 @@ export function bindingExamples(encode: (s: string) => number[], seed: number, s
   const rng = new Rng(seed * 1_000_003 + stream);
   const [colon] = encode(':');
   const [newline] = encode('\n');
+  const digit = new Map([...'0123456789'].map((d) => [d, encode(d)[0]]));
   return Array.from({ length: n }, (_, i) => {
     const hops = o.maxHops === undefined ? 'balanced' : rng.int(1, o.maxHops);
     const p = bindingProgram(o.lines ?? LINES, rng, { hops, heuristic: i < (o.heuristicFree ?? 0) ? 'unreachable' : 'any' });
@@ -83,7 +84,7 @@ export function bindingExamples(encode: (s: string) => number[], seed: number, s
     if (o.lineValues) {
       // The first newlines end the assignments; each line's value token is a digit.
       const at = ids.flatMap((id, t) => (id === newline ? [t] : [])).slice(0, o.lines ?? LINES);
-      example.lineValues = { at, labels: [...assignedValues(p.program).values()].map((d) => encode(d)[0]) };
+      example.lineValues = { at, labels: [...assignedValues(p.program).values()].map((d) => digit.get(d)!) };
     }
     return example;
   });
