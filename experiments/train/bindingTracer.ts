@@ -14,9 +14,14 @@ import { writeJsonAtomic } from '../../engine/src/atomicWrite';
 import { nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
+import { CHAR_SPECIALS } from '../../engine/src/checkpoint/tokenizerJson';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
+import { concatExamples, repeatedSequences } from './repeatedSequences';
 import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, LINES, MAX_HOPS, scoreBinding } from './bindingScore';
+
+/** Repeated sequences as long as a 16-line program's lines (char tokens), within maxPositions. */
+const REPEAT_HALF = 48;
 
 /** Targets: the answers, after the line values when those are supervised too. */
 const examples = (ps: BindingExample[]): Examples => ({
@@ -68,6 +73,8 @@ async function main(): Promise<void> {
     'init-std': { type: 'string', default: '0.02' },
     // Intermediate supervision: predict each assignment line's value where the line ends.
     'line-values': { type: 'boolean', default: false },
+    // Fraction of each batch that is repeated random sequences (see repeatedSequences.ts).
+    repeat: { type: 'string', default: '0' },
   });
   const int = (k: keyof typeof args) => positiveInt(args[k] as string, `--${k}`);
   const outDir = args.out!;
@@ -81,6 +88,8 @@ async function main(): Promise<void> {
   const nHeads = int('heads');
   const heuristicFree = nonNegativeNumber(args['heuristic-free'], '--heuristic-free');
   if (heuristicFree > 1) throw new IntrospectError(`must be a fraction of the batch, got ${args['heuristic-free']}`, '--heuristic-free');
+  const repeat = nonNegativeNumber(args.repeat, '--repeat');
+  if (repeat >= 1) throw new IntrospectError(`must be a fraction of the batch below 1, got ${args.repeat}`, '--repeat');
   const run = {
     recipe: 'binding-tracer',
     seed,
@@ -97,6 +106,7 @@ async function main(): Promise<void> {
     tokens,
     initStd: positiveNumber(args['init-std'], '--init-std'),
     lineValues: args['line-values']!,
+    repeatRows: Math.round(repeat * batch),
   };
 
   const start = await initialModel(outDir, {
@@ -114,12 +124,14 @@ async function main(): Promise<void> {
   const { layout, config, tokenizerJson } = start;
 
   const heldOut = bindingExamples(encode, seed, -1, int('held-out'));
+  const plainTokens = Object.values(tokenizer.model.vocab).filter((id) => id >= Object.keys(CHAR_SPECIALS).length);
   const data: TrainData = {
     batch: (step) => {
       const maxHops = run.curriculum ? Math.min(MAX_HOPS, 1 + Math.floor(step / run.curriculum)) : undefined;
       const lines = run.lengthCurriculum ? Math.min(LINES, 4 * (1 + Math.floor(step / run.lengthCurriculum))) : LINES;
       const o = { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues, lines };
-      return examples(bindingExamples(encode, seed, step, batch, o));
+      const programs = examples(bindingExamples(encode, seed, step, batch - run.repeatRows, o));
+      return run.repeatRows ? concatExamples(programs, repeatedSequences(seed, -3 - step, run.repeatRows, plainTokens, REPEAT_HALF)) : programs;
     },
     heldOut: examples(heldOut),
     heldOutGroups: heldOutGroups(heldOut),
