@@ -100,6 +100,23 @@ describe('gradient rules match finite differences (float64)', () => {
       ],
       (b, x) => b.op('Gather', [x.table, x.ids], { axis: 0 }),
     ));
+  for (const axis of [1, -1])
+    test(`Gather along axis ${axis} (one position per row, repeated)`, () =>
+      checkGradients(
+        [
+          { name: 'x', dims: [2, 4, 3] },
+          { name: 'pos', dims: [2], type: 'int64', data: [2, 2] },
+        ],
+        (b, x) => b.op('Gather', [x.x, x.pos], { axis }),
+      ));
+  test('Gather along axis 1 with a 2-d index', () =>
+    checkGradients(
+      [
+        { name: 'x', dims: [2, 5, 3] },
+        { name: 'pos', dims: [2, 2], type: 'int64', data: [0, 4, 4, 2] },
+      ],
+      (b, x) => b.op('Gather', [x.x, x.pos], { axis: 1 }),
+    ));
   test('GatherElements', () =>
     checkGradients(
       [

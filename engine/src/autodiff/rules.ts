@@ -133,11 +133,19 @@ export const RULES: Record<string, Rule> = {
     return [
       when(c, data, () => {
         const e = c.e;
-        const axis = norm((n.attrs.axis as number) ?? 0, e.dims(data).length);
-        if (axis !== 0) throw new IntrospectError('autodiff: Gather gradient is only supported along axis 0', data);
+        const r = e.dims(data).length;
+        const axis = norm((n.attrs.axis as number) ?? 0, r);
         // Rows gathered several times (a token repeated in the batch) accumulate.
         const index = e.op('Unsqueeze', [idx, e.ints([-1])]);
-        return e.op('ScatterND', [e.zerosLike(data), index, g!], { reduction: 'add' });
+        if (axis === 0) return e.op('ScatterND', [e.zerosLike(data), index, g!], { reduction: 'add' });
+        // Along another axis: scatter with that axis moved to the front (g's index dims likewise), then back.
+        const q = e.dims(idx).length;
+        const front = [axis, ...Array.from({ length: r }, (_, i) => i).filter((i) => i !== axis)];
+        const gFront = [...Array.from({ length: q }, (_, i) => axis + i), ...Array.from({ length: axis }, (_, i) => i), ...Array.from({ length: r - axis - 1 }, (_, i) => axis + q + i)];
+        const moved = e.op('Transpose', [data], { perm: front });
+        const scattered = e.op('ScatterND', [e.zerosLike(moved), index, e.op('Transpose', [g!], { perm: gFront })], { reduction: 'add' });
+        const back = front.map((_, i) => front.indexOf(i));
+        return e.op('Transpose', [scattered], { perm: back });
       }),
     ];
   },
