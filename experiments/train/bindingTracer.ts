@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     'line-values': { type: 'boolean', default: false },
     // Fraction of each batch that is repeated random sequences (see repeatedSequences.ts).
     repeat: { type: 'string', default: '0' },
+    // Start from this model folder's weights (its shape and tokenizer; the shape flags are ignored).
+    init: { type: 'string' },
   });
   const int = (k: keyof typeof args) => positiveInt(args[k] as string, `--${k}`);
   const outDir = args.out!;
@@ -107,9 +109,12 @@ async function main(): Promise<void> {
     initStd: positiveNumber(args['init-std'], '--init-std'),
     lineValues: args['line-values']!,
     repeatRows: Math.round(repeat * batch),
+    init: args.init ?? null,
   };
 
-  const start = await initialModel(outDir, {
+  const start = await initialModel(
+    outDir,
+    {
     modelType: 'llama',
       nLayers: run.layers,
       dModel,
@@ -119,8 +124,12 @@ async function main(): Promise<void> {
       tokenizerJson: tokenizer,
       vocabSize,
       initStd: run.initStd,
-    seed,
-  });
+      seed,
+    },
+    args.init,
+  );
+  if (start.tokenizerJson !== JSON.stringify(tokenizer))
+    throw new IntrospectError(`its tokenizer is not the recipe's --tokens ${tokens} tokenizer`, args.init ?? outDir);
   const { layout, config, tokenizerJson } = start;
 
   const heldOut = bindingExamples(encode, seed, -1, int('held-out'));

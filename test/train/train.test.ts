@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import { LoadedModel } from '../../engine/src/model';
 import { openSafetensors } from '../../engine/src/checkpoint/safetensors';
 import { checkpointSteps, OPTIMIZER_FILE, SERIES_DIR } from '../../engine/src/train/checkpoint';
+import { initialModel } from '../../engine/src/train/initialModel';
 import { LOG_FILE, train, type TrainRecord } from '../../engine/src/train/trainer';
 import { data, options, start } from './cyclicRun';
 
@@ -108,5 +109,30 @@ describe('training', () => {
   test('a different run in the same folder is refused', async () => {
     const s = await start('llama');
     await assert.rejects(train(s, data, options(join(root, 'killed'), { run: { recipe: 'other' } })), /different run/);
+  });
+});
+
+describe('initialModel', () => {
+  const fresh = { modelType: 'llama' as const, nLayers: 1, dModel: 16, nHeads: 2, dMlp: 32, initStd: 0.02, seed: 3 };
+
+  test('a fresh start is written once as init/ and is what the run starts from', async () => {
+    const outDir = join(root, 'init-fresh');
+    const a = await initialModel(outDir, fresh);
+    assert.ok(existsSync(join(outDir, 'init', 'model.safetensors')));
+    const again = await initialModel(outDir, { ...fresh, seed: 4 });
+    // No checkpoints yet, so init/ is drawn again: with another seed, other weights.
+    assert.notDeepEqual(again.flat, a.flat);
+  });
+
+  test('`from` starts from another model folder: its weights, config and tokenizer, copied in as init/', async () => {
+    const source = join(root, 'init-source');
+    const trained = await initialModel(source, { ...fresh, seed: 5 });
+    const outDir = join(root, 'init-from');
+    const s = await initialModel(outDir, fresh, join(source, 'init'));
+    assert.deepEqual(s.flat, trained.flat);
+    assert.equal(s.tokenizerJson, trained.tokenizerJson);
+    assert.equal(readFileSync(join(outDir, 'init', 'config.json'), 'utf8'), readFileSync(join(source, 'init', 'config.json'), 'utf8'));
+    await assert.rejects(initialModel(join(root, 'init-bad'), fresh, root), /no config\.json there: not a model folder/);
+    assert.deepEqual(readdirSync(join(root, 'init-bad')), [], 'nothing half-copied is left');
   });
 });

@@ -1,18 +1,40 @@
 /**
  * Where a recipe's run starts: a fresh model written once as `<outDir>/init/` — itself a checkpoint
  * folder, so any step can be compared with step 0 — unless the run already has checkpoints to
- * resume from; then loaded as the trainer's starting point.
+ * resume from; then loaded as the trainer's starting point. `from` starts instead from an existing
+ * model folder's weights (continued training with a new schedule or data), copied in as `init/`.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadParameters } from '../autodiff/load';
 import { type TinyOptions, writeTinyCheckpoint } from '../checkpoint/tiny';
+import { IntrospectError } from '../errors';
 import { checkpointSteps } from './checkpoint';
 import type { StartingPoint } from './trainer';
 
-export async function initialModel(outDir: string, fresh: TinyOptions): Promise<StartingPoint> {
+export async function initialModel(outDir: string, fresh: TinyOptions, from?: string): Promise<StartingPoint> {
   const init = join(outDir, 'init');
-  if (checkpointSteps(outDir).length === 0) await writeTinyCheckpoint(init, fresh);
+  if (checkpointSteps(outDir).length === 0) {
+    if (from) copyModelFolder(from, init);
+    else await writeTinyCheckpoint(init, fresh);
+  }
   const { layout, flat, config } = await loadParameters(init);
   return { layout, flat, config, tokenizerJson: readFileSync(join(init, 'tokenizer.json'), 'utf8') };
+}
+
+/** A model folder's three files, copied beside `to` and renamed into place. */
+function copyModelFolder(from: string, to: string): void {
+  const tmp = `${to}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) {
+    try {
+      copyFileSync(join(from, f), join(tmp, f));
+    } catch {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new IntrospectError(`no ${f} there: not a model folder to start from`, from);
+    }
+  }
+  rmSync(to, { recursive: true, force: true });
+  renameSync(tmp, to);
 }
