@@ -76,14 +76,14 @@ async function main(): Promise<void> {
   const run = { recipe: 'associative-recall', seed, pairs, minPairs, repeatRows, queries, nHeads: int('heads'), batch, lr: positiveNumber(args.lr, '--lr'), layers: int('layers'), dModel: int('d'), steps: int('steps') };
   const start = await initialModel(outDir, {
     modelType: 'llama',
-      nLayers: run.layers,
-      dModel: run.dModel,
-      nHeads: run.nHeads,
-      dMlp: 4 * run.dModel,
-      maxPositions: 128,
-      tokenizerJson: charTokenizerJson([...KEYS, ...VALUES]),
-      vocabSize: SPECIALS + KEYS.length + VALUES.length,
-      initStd: 0.02,
+    nLayers: run.layers,
+    dModel: run.dModel,
+    nHeads: run.nHeads,
+    dMlp: 4 * run.dModel,
+    maxPositions: 128,
+    tokenizerJson: charTokenizerJson([...KEYS, ...VALUES]),
+    vocabSize: SPECIALS + KEYS.length + VALUES.length,
+    initStd: 0.02,
     seed,
   });
   await train(

@@ -7,7 +7,10 @@
  *
  *   node --import tsx experiments/train/bindingTracer.ts --out results/train/binding-tracer --steps 6000
  *
- * At the end it scores the final checkpoint through the engine's inference path, by hops.
+ * At the end it scores the final checkpoint through the engine's inference path, by hops. The
+ * defaults are the paper's setting, which stays on the line-1/line-2 plateau here; the commands that
+ * trained the embedded model (repeated sequences, line values, then continued runs) are in
+ * models/binding-tracer/README.md, the measurements in docs/training.md.
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/src/atomicWrite';
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
   const start = await initialModel(
     outDir,
     {
-    modelType: 'llama',
+      modelType: 'llama',
       nLayers: run.layers,
       dModel,
       nHeads,
