@@ -50,6 +50,16 @@ export function nonNegativeNumber(v: string | undefined, flag: string): number {
   return n;
 }
 
+/**
+ * A share of a training batch given as a fraction, as a row count: 0..1 of `batch` rows, or below 1
+ * where the rest of the batch must keep at least some rows.
+ */
+export function batchShare(v: string | undefined, flag: string, batch: number, o: { belowOne?: boolean } = {}): number {
+  const f = nonNegativeNumber(v, flag);
+  if (o.belowOne ? f >= 1 : f > 1) throw new IntrospectError(`must be a fraction of the batch${o.belowOne ? ' below 1' : ''}, got ${v}`, flag);
+  return Math.round(f * batch);
+}
+
 export function intList(v: string, flag: string): number[] {
   return v.split(',').map((s) => positiveInt(s.trim(), flag));
 }

@@ -10,12 +10,12 @@
  *   node --import tsx experiments/train/associativeRecall.ts --out results/train/recall --steps 20000
  */
 import { CHAR_SPECIALS, charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
-import { nonNegativeNumber, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
+import { batchShare, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { Rng } from '../../engine/src/tasks/rng';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train } from '../../engine/src/train/trainer';
-import { concatExamples, repeatedSequences } from './repeatedSequences';
+import { withRepeats } from './repeatedSequences';
 
 const KEYS = [...'abcdefghijklmnopqrstuvwxyz'];
 const VALUES = [...'0123456789'];
@@ -69,9 +69,7 @@ async function main(): Promise<void> {
   const int = (k: keyof typeof args) => positiveInt(args[k], `--${k}`);
   const outDir = args.out!;
   const [seed, pairs, queries, batch] = [int('seed'), int('pairs'), int('queries'), int('batch')];
-  const repeat = nonNegativeNumber(args.repeat, '--repeat');
-  if (repeat >= 1) throw new IntrospectError(`must be a fraction of the batch below 1, got ${args.repeat}`, '--repeat');
-  const repeatRows = Math.round(batch * repeat);
+  const repeatRows = batchShare(args.repeat, '--repeat', batch, { belowOne: true });
   const minPairs = args['min-pairs'] === undefined ? pairs : positiveInt(args['min-pairs'], '--min-pairs');
   const run = { recipe: 'associative-recall', seed, pairs, minPairs, repeatRows, queries, nHeads: int('heads'), batch, lr: positiveNumber(args.lr, '--lr'), layers: int('layers'), dModel: int('d'), steps: int('steps') };
   const start = await initialModel(outDir, {
@@ -91,7 +89,7 @@ async function main(): Promise<void> {
     {
       batch: (step) => {
         const recall = examples(seed, step, batch - repeatRows, pairs, queries, minPairs);
-        return repeatRows ? concatExamples(recall, repeatedSequences(seed, -2 - step, repeatRows, ALL_TOKENS, 2 * pairs)) : recall;
+        return withRepeats(recall, repeatRows, seed, -2 - step, ALL_TOKENS, 2 * pairs);
       },
       heldOut: examples(seed, -1, 256, pairs, queries) },
     {

@@ -14,13 +14,13 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/src/atomicWrite';
-import { nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
+import { batchShare, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { CHAR_SPECIALS } from '../../engine/src/checkpoint/tokenizerJson';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
-import { concatExamples, repeatedSequences } from './repeatedSequences';
+import { withRepeats } from './repeatedSequences';
 import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, LINES, MAX_HOPS, scoreBinding } from './bindingScore';
 
 /** Repeated sequences as long as a 16-line program's lines (char tokens), within maxPositions. */
@@ -91,10 +91,6 @@ async function main(): Promise<void> {
   const vocabSize = Object.keys(tokenizer.model.vocab).length;
   const dModel = int('d');
   const nHeads = int('heads');
-  const heuristicFree = nonNegativeNumber(args['heuristic-free'], '--heuristic-free');
-  if (heuristicFree > 1) throw new IntrospectError(`must be a fraction of the batch, got ${args['heuristic-free']}`, '--heuristic-free');
-  const repeat = nonNegativeNumber(args.repeat, '--repeat');
-  if (repeat >= 1) throw new IntrospectError(`must be a fraction of the batch below 1, got ${args.repeat}`, '--repeat');
   const run = {
     recipe: 'binding-tracer',
     seed,
@@ -104,14 +100,14 @@ async function main(): Promise<void> {
     nHeads,
     lr: positiveNumber(args.lr, '--lr'),
     steps: int('steps'),
-    heuristicFree: Math.round(heuristicFree * batch),
+    heuristicFree: batchShare(args['heuristic-free'], '--heuristic-free', batch),
     queries: int('queries'),
     curriculum: nonNegativeNumber(args.curriculum, '--curriculum'),
     lengthCurriculum: nonNegativeNumber(args['length-curriculum'], '--length-curriculum'),
     tokens,
     initStd: positiveNumber(args['init-std'], '--init-std'),
     lineValues: args['line-values']!,
-    repeatRows: Math.round(repeat * batch),
+    repeatRows: batchShare(args.repeat, '--repeat', batch, { belowOne: true }),
     init: args.init ?? null,
   };
 
@@ -143,7 +139,7 @@ async function main(): Promise<void> {
       const lines = run.lengthCurriculum ? Math.min(LINES, 4 * (1 + Math.floor(step / run.lengthCurriculum))) : LINES;
       const o = { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues, lines };
       const programs = examples(bindingExamples(encode, seed, step, batch - run.repeatRows, o));
-      return run.repeatRows ? concatExamples(programs, repeatedSequences(seed, -3 - step, run.repeatRows, plainTokens, REPEAT_HALF)) : programs;
+      return withRepeats(programs, run.repeatRows, seed, -3 - step, plainTokens, REPEAT_HALF);
     },
     heldOut: examples(heldOut),
     heldOutGroups: heldOutGroups(heldOut),

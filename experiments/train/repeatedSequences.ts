@@ -20,6 +20,11 @@ export function repeatedSequences(seed: number, stream: number, n: number, token
   return { rows, targets: rows.map((row) => Array.from({ length: row.length / 2 - 1 }, (_, i) => row.length / 2 + 1 + i)) };
 }
 
+/** A batch with `n` repeated-sequence rows appended (none: the batch as it is). */
+export function withRepeats(batch: Examples, n: number, seed: number, stream: number, tokens: number[], maxHalf: number): Examples {
+  return n ? concatExamples(batch, repeatedSequences(seed, stream, n, tokens, maxHalf)) : batch;
+}
+
 /** Example sets as one batch (targets and labels spelled out, since one set may leave them implicit). */
 export function concatExamples(...sets: Examples[]): Examples {
   const rows = sets.flatMap((e) => e.rows);
