@@ -10,12 +10,13 @@
  *   node --import tsx experiments/train/associativeRecall.ts --out results/train/recall --steps 20000
  */
 import { CHAR_SPECIALS, charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
-import { batchShare, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
+import { batchShare, parse, positiveInt } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { Rng } from '../../engine/src/tasks/rng';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train } from '../../engine/src/train/trainer';
 import { withRepeats } from './repeatedSequences';
+import { runFlags, runSettings, smallLlama } from './smallLlama';
 
 const KEYS = [...'abcdefghijklmnopqrstuvwxyz'];
 const VALUES = [...'0123456789'];
@@ -53,37 +54,18 @@ function examples(seed: number, stream: number, n: number, pairs: number, querie
 
 async function main(): Promise<void> {
   const { values: args } = parse(process.argv.slice(2), {
-    out: { type: 'string', default: 'results/train/recall' },
-    steps: { type: 'string', default: '20000' },
+    ...runFlags({ out: 'results/train/recall', steps: 20000 }),
     pairs: { type: 'string', default: '8' },
     'min-pairs': { type: 'string' },
     repeat: { type: 'string', default: '0' },
-    heads: { type: 'string', default: '4' },
     queries: { type: 'string', default: '8' },
-    batch: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '1e-3' },
-    layers: { type: 'string', default: '4' },
-    d: { type: 'string', default: '64' },
-    seed: { type: 'string', default: '1' },
   });
-  const int = (k: keyof typeof args) => positiveInt(args[k], `--${k}`);
-  const outDir = args.out!;
-  const [seed, pairs, queries, batch] = [int('seed'), int('pairs'), int('queries'), int('batch')];
+  const { outDir, seed, batch, steps, lr, layers, dModel, nHeads } = runSettings(args);
+  const [pairs, queries] = [positiveInt(args.pairs, '--pairs'), positiveInt(args.queries, '--queries')];
   const repeatRows = batchShare(args.repeat, '--repeat', batch, { belowOne: true });
   const minPairs = args['min-pairs'] === undefined ? pairs : positiveInt(args['min-pairs'], '--min-pairs');
-  const run = { recipe: 'associative-recall', seed, pairs, minPairs, repeatRows, queries, nHeads: int('heads'), batch, lr: positiveNumber(args.lr, '--lr'), layers: int('layers'), dModel: int('d'), steps: int('steps') };
-  const start = await initialModel(outDir, {
-    modelType: 'llama',
-    nLayers: run.layers,
-    dModel: run.dModel,
-    nHeads: run.nHeads,
-    dMlp: 4 * run.dModel,
-    maxPositions: 128,
-    tokenizerJson: charTokenizerJson([...KEYS, ...VALUES]),
-    vocabSize: SPECIALS + KEYS.length + VALUES.length,
-    initStd: 0.02,
-    seed,
-  });
+  const run = { recipe: 'associative-recall', seed, pairs, minPairs, repeatRows, queries, nHeads, batch, lr, layers, dModel, steps };
+  const start = await initialModel(outDir, smallLlama(run, charTokenizerJson([...KEYS, ...VALUES]), SPECIALS + KEYS.length + VALUES.length));
   await train(
     start,
     {

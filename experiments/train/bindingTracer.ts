@@ -14,13 +14,14 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/src/atomicWrite';
-import { batchShare, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
+import { batchShare, integer, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { CHAR_SPECIALS } from '../../engine/src/checkpoint/tokenizerJson';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
 import { withRepeats } from './repeatedSequences';
+import { runFlags, runSettings, smallLlama } from './smallLlama';
 import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, LINES, MAX_HOPS, scoreBinding } from './bindingScore';
 
 /** Repeated sequences as long as a 16-line program's lines (char tokens), within maxPositions. */
@@ -53,14 +54,7 @@ function logSpacedSteps(last: number): number[] {
 
 async function main(): Promise<void> {
   const { values: args } = parse(process.argv.slice(2), {
-    out: { type: 'string', default: 'results/train/binding-tracer' },
-    steps: { type: 'string', default: '6000' },
-    batch: { type: 'string', default: '32' },
-    lr: { type: 'string', default: '1e-3' },
-    layers: { type: 'string', default: '4' },
-    d: { type: 'string', default: '64' },
-    heads: { type: 'string', default: '4' },
-    seed: { type: 'string', default: '1' },
+    ...runFlags({ out: 'results/train/binding-tracer', steps: 6000 }),
     'eval-every': { type: 'string', default: '250' },
     'held-out': { type: 'string', default: '256' },
     // Fraction of each batch the line-1/line-2 heuristic cannot solve (held-out data stays as the paper's).
@@ -80,26 +74,23 @@ async function main(): Promise<void> {
     repeat: { type: 'string', default: '0' },
     // Start from this model folder's weights (its shape and tokenizer; the shape flags are ignored).
     init: { type: 'string' },
+    // With --init: new blocks (the identity at first) after the first k layers for each k given, e.g. 2,4.
+    'grow-at': { type: 'string' },
   });
-  const int = (k: keyof typeof args) => positiveInt(args[k] as string, `--${k}`);
-  const outDir = args.out!;
-  const seed = int('seed');
-  const batch = int('batch');
+  const int = (k: 'queries' | 'eval-every' | 'held-out') => positiveInt(args[k], `--${k}`);
+  const { outDir, seed, batch, layers, dModel, nHeads, lr, steps } = runSettings(args);
   const tokens = oneOf(args.tokens!, ['char', 'lhs'] as const, '--tokens');
   const tokenizer = bindingTokenizerJson(tokens) as { model: { vocab: Record<string, number> } };
   const encode = encoderOf(tokenizer);
-  const vocabSize = Object.keys(tokenizer.model.vocab).length;
-  const dModel = int('d');
-  const nHeads = int('heads');
   const run = {
     recipe: 'binding-tracer',
     seed,
     batch,
-    layers: int('layers'),
+    layers,
     dModel,
     nHeads,
-    lr: positiveNumber(args.lr, '--lr'),
-    steps: int('steps'),
+    lr,
+    steps,
     heuristicFree: batchShare(args['heuristic-free'], '--heuristic-free', batch),
     queries: int('queries'),
     curriculum: nonNegativeNumber(args.curriculum, '--curriculum'),
@@ -108,25 +99,13 @@ async function main(): Promise<void> {
     initStd: positiveNumber(args['init-std'], '--init-std'),
     lineValues: args['line-values']!,
     repeatRows: batchShare(args.repeat, '--repeat', batch, { belowOne: true }),
-    init: args.init ?? null,
+    // Recorded only when given, so runs from before these flags existed still resume.
+    ...(args.init ? { init: args.init } : {}),
+    ...(args['grow-at'] ? { growAt: args['grow-at'].split(',').map((k) => integer(k.trim(), '--grow-at')) } : {}),
   };
 
-  const start = await initialModel(
-    outDir,
-    {
-      modelType: 'llama',
-      nLayers: run.layers,
-      dModel,
-      nHeads,
-      dMlp: 4 * dModel,
-      maxPositions: 128,
-      tokenizerJson: tokenizer,
-      vocabSize,
-      initStd: run.initStd,
-      seed,
-    },
-    args.init,
-  );
+  const vocabSize = Object.keys(tokenizer.model.vocab).length;
+  const start = await initialModel(outDir, smallLlama(run, tokenizer, vocabSize, run.initStd), args.init, run.growAt ?? []);
   if (start.tokenizerJson !== JSON.stringify(tokenizer))
     throw new IntrospectError(`its tokenizer is not the recipe's --tokens ${tokens} tokenizer`, args.init ?? outDir);
   const { layout, config, tokenizerJson } = start;
