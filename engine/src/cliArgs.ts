@@ -50,6 +50,13 @@ export function nonNegativeNumber(v: string | undefined, flag: string): number {
   return n;
 }
 
+/** A probability: a number from 0 to 1. */
+export function probability(v: string | undefined, flag: string): number {
+  const p = nonNegativeNumber(v, flag);
+  if (p > 1) throw new IntrospectError(`must be a probability from 0 to 1, got ${v}`, flag);
+  return p;
+}
+
 /**
  * A share of a training batch given as a fraction, as a row count: 0..1 of `batch` rows, or below 1
  * where the rest of the batch must keep at least some rows.

@@ -66,20 +66,24 @@ export interface ExampleOptions {
   lineValues?: boolean;
   /** Assignment lines per program (default LINES, the paper's 16); a curriculum can start shorter. */
   lines?: number;
+  /** Chance that an extra query is written `#v: d`, the seed benchmark's form, rather than the paper's `#v:d`. */
+  spacedQueries?: number;
 }
 
 /** `n` programs (with the answers appended) from a generator seeded by (seed, stream). */
 export function bindingExamples(encode: (s: string) => number[], seed: number, stream: number, n: number, o: ExampleOptions = {}): BindingExample[] {
   const rng = new Rng(seed * 1_000_003 + stream);
   const [colon] = encode(':');
+  const [space] = encode(' ');
   const [newline] = encode('\n');
   const digit = new Map([...'0123456789'].map((d) => [d, encode(d)[0]]));
   return Array.from({ length: n }, (_, i) => {
     const hops = o.maxHops === undefined ? 'balanced' : rng.int(1, o.maxHops);
     const p = bindingProgram(o.lines ?? LINES, rng, { hops, heuristic: i < (o.heuristicFree ?? 0) ? 'unreachable' : 'any' });
-    const text = `${p.program}${p.answer}${extraQueries(p.program, p.metadata.queryVariable, (o.queries ?? 1) - 1, rng, o.maxHops)}`;
-    const ids = encode(text);
-    const answers = ids.flatMap((_, t) => (t > 0 && ids[t - 1] === colon ? [t] : []));
+    const extra = extraQueries(p.program, p.metadata.queryVariable, (o.queries ?? 1) - 1, rng, o.maxHops, o.spacedQueries);
+    const ids = encode(`${p.program}${p.answer}${extra}`);
+    // An answer follows its query's colon, or the space after it.
+    const answers = ids.flatMap((id, t) => (t > 0 && id !== space && (ids[t - 1] === colon || (ids[t - 1] === space && ids[t - 2] === colon)) ? [t] : []));
     const example: BindingExample = { ids, answers, hops: p.metadata.hops, heuristic: p.metadata.heuristic.reachable };
     if (o.lineValues) {
       // The first newlines end the assignments; each line's value token is a digit.
@@ -95,7 +99,7 @@ export function bindingExamples(encode: (s: string) => number[], seed: number, s
  * Training only: each adds a supervised answer for five tokens, where the paper's format has one
  * answer per ~100-token program, while the first query and everything before it stay as the paper's.
  */
-export function extraQueries(program: string, asked: string, k: number, rng: Rng, maxHops = Infinity): string {
+export function extraQueries(program: string, asked: string, k: number, rng: Rng, maxHops = Infinity, spaced = 0): string {
   const value = assignedValues(program);
   const depth = new Map<string, number>();
   for (const [, v, rhs] of program.matchAll(ASSIGNMENT)) depth.set(v, (depth.get(rhs) ?? 0) + 1);
@@ -108,7 +112,8 @@ export function extraQueries(program: string, asked: string, k: number, rng: Rng
     const vs = byDepth.get(d)!;
     const [v] = vs.splice(rng.int(0, vs.length - 1), 1);
     if (vs.length === 0) byDepth.delete(d);
-    out += `\n#${v}:${value.get(v)}`;
+    // No draw unless asked for: runs from before the option existed stay reproducible.
+    out += `\n#${v}:${spaced > 0 && rng.chance(spaced) ? ' ' : ''}${value.get(v)}`;
   }
   return out;
 }

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/src/atomicWrite';
-import { batchShare, integer, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber } from '../../engine/src/cliArgs';
+import { batchShare, integer, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber, probability } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { CHAR_SPECIALS } from '../../engine/src/checkpoint/tokenizerJson';
@@ -72,6 +72,8 @@ async function main(): Promise<void> {
     'line-values': { type: 'boolean', default: false },
     // Fraction of each batch that is repeated random sequences (see repeatedSequences.ts).
     repeat: { type: 'string', default: '0' },
+    // Chance that an extra query is written `#v: d` (the seed benchmark's form) instead of `#v:d`.
+    'spaced-queries': { type: 'string', default: '0' },
     // Start from this model folder's weights (its shape and tokenizer; the shape flags are ignored).
     init: { type: 'string' },
     // With --init: new blocks (the identity at first) after the first k layers for each k given, e.g. 2,4.
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
     lineValues: args['line-values']!,
     repeatRows: batchShare(args.repeat, '--repeat', batch, { belowOne: true }),
     // Recorded only when given, so runs from before these flags existed still resume.
+    ...(Number(args['spaced-queries']) ? { spacedQueries: probability(args['spaced-queries'], '--spaced-queries') } : {}),
     ...(args.init ? { init: args.init } : {}),
     ...(args['grow-at'] ? { growAt: args['grow-at'].split(',').map((k) => integer(k.trim(), '--grow-at')) } : {}),
   };
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     batch: (step) => {
       const maxHops = run.curriculum ? Math.min(MAX_HOPS, 1 + Math.floor(step / run.curriculum)) : undefined;
       const lines = run.lengthCurriculum ? Math.min(LINES, 4 * (1 + Math.floor(step / run.lengthCurriculum))) : LINES;
-      const o = { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues, lines };
+      const o = { heuristicFree: run.heuristicFree, queries: run.queries, maxHops, lineValues: run.lineValues, lines, spacedQueries: run.spacedQueries };
       const programs = examples(bindingExamples(encode, seed, step, batch - run.repeatRows, o));
       return withRepeats(programs, run.repeatRows, seed, -3 - step, plainTokens, REPEAT_HALF);
     },

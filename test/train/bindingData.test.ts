@@ -50,6 +50,22 @@ for (const tokens of ['char', 'lhs'] as const) {
       }
     });
 
+    test("spaced extra queries (`#v: d`, the seed benchmark's form) supervise the digit after the space", () => {
+      for (const ex of bindingExamples(encode, 3, 4, 20, { queries: 4, spacedQueries: 1 })) {
+        const text = tok.decode(ex.ids);
+        assert.equal(ex.answers.length, 4);
+        assert.match(text.split('\n')[LINES], /^#[a-z]:\d$/, "the paper's query stays as it is");
+        const extra = text.split('\n').slice(LINES + 1);
+        assert.equal(extra.length, 3);
+        for (const q of extra) assert.match(q, /^#[a-z]: \d$/);
+        for (const a of ex.answers) {
+          assert.match(tok.tokenText(ex.ids[a]), /^\d$/);
+          const asked = tok.tokenText(ex.ids[a - (tok.tokenText(ex.ids[a - 1]) === ' ' ? 3 : 2)]);
+          assert.equal(tok.tokenText(ex.ids[a]), resolve(text, asked));
+        }
+      }
+    });
+
     test('heuristic-free programs, and hop and length curricula', () => {
       const ex = bindingExamples(encode, 3, 2, 16, { heuristicFree: 10, maxHops: 2, queries: 3 });
       assert.ok(ex.slice(0, 10).every((e) => !e.heuristic));
