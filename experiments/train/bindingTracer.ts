@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   const tokens = oneOf(args.tokens!, ['char', 'lhs'] as const, '--tokens');
   const tokenizer = bindingTokenizerJson(tokens) as { model: { vocab: Record<string, number> } };
   const encode = encoderOf(tokenizer);
+  const spacedQueries = probability(args['spaced-queries'], '--spaced-queries');
+  if (args['grow-at'] && !args.init) throw new IntrospectError('needs --init, the model to grow', '--grow-at');
   const run = {
     recipe: 'binding-tracer',
     seed,
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     lineValues: args['line-values']!,
     repeatRows: batchShare(args.repeat, '--repeat', batch, { belowOne: true }),
     // Recorded only when given, so runs from before these flags existed still resume.
-    ...(Number(args['spaced-queries']) ? { spacedQueries: probability(args['spaced-queries'], '--spaced-queries') } : {}),
+    ...(spacedQueries ? { spacedQueries } : {}),
     ...(args.init ? { init: args.init } : {}),
     ...(args['grow-at'] ? { growAt: args['grow-at'].split(',').map((k) => integer(k.trim(), '--grow-at')) } : {}),
   };
