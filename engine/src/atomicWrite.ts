@@ -1,5 +1,5 @@
-/** Whole-file writes that readers never see half-done: write beside the target, then rename. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+/** Writes that readers never see half-done: write beside the target, then rename. */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -11,4 +11,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Fills a folder beside `dir`, then renames it into place; if filling fails, nothing is left behind. */
+export async function writeFolderAtomic(dir: string, fill: (tmp: string) => void | Promise<void>): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    await fill(tmp);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
 }

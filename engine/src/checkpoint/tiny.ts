@@ -2,9 +2,10 @@
  * Random-init tiny checkpoints in Hugging Face folder format (config.json, model.safetensors,
  * tokenizer.json), for any family, so any test or benchmark can make a real model on any machine.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { specFromConfig } from '../arch/families';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ParamInfo, specFromConfig } from '../arch/families';
+import { writeFolderAtomic } from '../atomicWrite';
 import { IntrospectError } from '../errors';
 import { type StoredFloatDType, type TensorToWrite, writeSafetensors } from './safetensors';
 import { wordLevelTokenizerJson } from './tokenizerJson';
@@ -129,21 +130,20 @@ export async function writeTinyCheckpoint(dir: string, o: TinyOptions): Promise<
   for (const p of family.parameters(spec)) {
     const n = p.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
-    const isNormWeight = p.shape.length === 1 && /norm|ln_|layernorm/.test(p.name) && p.name.endsWith('weight');
+    const norm = isNormWeight(p);
     // Norm gains near 1 and small biases keep activations well scaled yet non-trivial.
-    for (let i = 0; i < n; i++) data[i] = isNormWeight ? 1 + 0.1 * rand() : p.shape.length === 1 ? 0.05 * rand() : std * rand();
+    for (let i = 0; i < n; i++) data[i] = norm ? 1 + 0.1 * rand() : p.shape.length === 1 ? 0.05 * rand() : std * rand();
     tensors[p.name] = { dtype: o.dtype ?? 'float32', shape: p.shape, data };
   }
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2));
-  writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(tokenizer));
-  await writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
-  mkdirSync(dirname(dir), { recursive: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  await writeFolderAtomic(dir, async (tmp) => {
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2));
+    writeFileSync(join(tmp, 'tokenizer.json'), JSON.stringify(tokenizer));
+    await writeSafetensors(join(tmp, 'model.safetensors'), tensors, { format: 'pt' });
+  });
 }
+
+/** A normalization layer's gain (RMSNorm/LayerNorm `weight`, in any family's naming). */
+export const isNormWeight = (p: ParamInfo) => p.shape.length === 1 && /norm|ln_/.test(p.name) && p.name.endsWith('weight');
 
 /** Seeded standard normal samples (mulberry32 + Box–Muller): the same seed gives the same model anywhere. */
 export function normalSampler(seed: number): () => number {

@@ -4,8 +4,9 @@
  * `optimizer.safetensors` (AdamW moments), removed from older ones to keep them small. A folder is
  * written beside its final name and renamed, so a killed run leaves complete checkpoints only.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFolderAtomic } from '../atomicWrite';
 import type { ParameterLayout } from '../autodiff/parameters';
 import { readJsonFile } from '../checkpoint/folder';
 import { openSafetensors, type StoredFloatDType, type TensorToWrite, writeSafetensors } from '../checkpoint/safetensors';
@@ -46,24 +47,14 @@ async function writeModelFiles(dir: string, m: ModelFolder): Promise<void> {
   writeFileSync(join(dir, 'tokenizer.json'), m.tokenizerJson);
 }
 
-/** Fills a folder beside `dir`, then renames it into place, so readers never see a partial one. */
-async function atomicFolder(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  await fill(tmp);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-}
-
 /** A Hugging Face checkpoint folder of the parameters (e.g. a float16 export of a trained model). */
 export async function writeModelFolder(dir: string, m: ModelFolder): Promise<void> {
-  await atomicFolder(dir, (tmp) => writeModelFiles(tmp, m));
+  await writeFolderAtomic(dir, (tmp) => writeModelFiles(tmp, m));
 }
 
 export async function saveCheckpoint(outDir: string, c: ModelFolder & { state: TrainerState; optimizer?: AdamWState }): Promise<string> {
   const dir = stepDir(outDir, c.state.step);
-  await atomicFolder(dir, async (tmp) => {
+  await writeFolderAtomic(dir, async (tmp) => {
     await writeModelFiles(tmp, c);
     if (c.optimizer) {
       const { m, v, t } = c.optimizer;

@@ -7,7 +7,7 @@
 import { specFromConfig } from '../arch/families';
 import { ParameterLayout } from '../autodiff/parameters';
 import type { LoadedParameters } from '../autodiff/load';
-import { normalSampler } from '../checkpoint/tiny';
+import { isNormWeight, normalSampler } from '../checkpoint/tiny';
 import { IntrospectError } from '../errors';
 
 export interface DeepenOptions {
@@ -49,7 +49,7 @@ export function deepened(m: LoadedParameters, o: DeepenOptions): LoadedParameter
     if (from === undefined) target.set(old.get(s.name)!.data);
     else if (from !== null) target.set(old.get(`${at![1]}${from}${at![3]}`)!.data);
     else if (RESIDUAL_WRITER.test(s.name)) target.fill(0);
-    else if (s.shape.length === 1) target.fill(/norm|ln_/.test(s.name) && s.name.endsWith('weight') ? 1 : 0);
+    else if (s.shape.length === 1) target.fill(isNormWeight(s) ? 1 : 0);
     else for (let i = 0; i < s.size; i++) target[i] = o.initStd * rand();
   }
   return { layout, flat, config };

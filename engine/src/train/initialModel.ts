@@ -6,8 +6,9 @@
  * with `growAt` it is first deepened by new blocks at those depths (see deepen.ts), their
  * weights drawn with the fresh model's seed and scale.
  */
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFolderAtomic } from '../atomicWrite';
 import { loadParameters } from '../autodiff/load';
 import { type TinyOptions, writeTinyCheckpoint } from '../checkpoint/tiny';
 import { IntrospectError } from '../errors';
@@ -19,7 +20,7 @@ export async function initialModel(outDir: string, fresh: TinyOptions, from?: st
   const init = join(outDir, 'init');
   if (growAt.length && !from) throw new IntrospectError('growing needs a model to start from', 'growAt');
   if (checkpointSteps(outDir).length === 0) {
-    if (from) copyModelFolder(from, init);
+    if (from) await copyModelFolder(from, init);
     else await writeTinyCheckpoint(init, fresh);
     if (growAt.length) {
       const grown = deepened(await loadParameters(init), { at: growAt, seed: fresh.seed ?? 0, initStd: fresh.initStd ?? 0.02 });
@@ -30,19 +31,15 @@ export async function initialModel(outDir: string, fresh: TinyOptions, from?: st
   return { layout, flat, config, tokenizerJson: readFileSync(join(init, 'tokenizer.json'), 'utf8') };
 }
 
-/** A model folder's three files, copied beside `to` and renamed into place. */
-function copyModelFolder(from: string, to: string): void {
-  const tmp = `${to}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) {
-    try {
-      copyFileSync(join(from, f), join(tmp, f));
-    } catch {
-      rmSync(tmp, { recursive: true, force: true });
-      throw new IntrospectError(`no ${f} there: not a model folder to start from`, from);
+/** A model folder's three files, copied into place atomically. */
+function copyModelFolder(from: string, to: string): Promise<void> {
+  return writeFolderAtomic(to, (tmp) => {
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) {
+      try {
+        copyFileSync(join(from, f), join(tmp, f));
+      } catch {
+        throw new IntrospectError(`no ${f} there: not a model folder to start from`, from);
+      }
     }
-  }
-  rmSync(to, { recursive: true, force: true });
-  renameSync(tmp, to);
+  });
 }
