@@ -71,6 +71,27 @@ export function intList(v: string, flag: string): number[] {
   return v.split(',').map((s) => positiveInt(s.trim(), flag));
 }
 
+/**
+ * Training steps as a comma-separated list of steps and ranges `A-B/S` (A, A+S, …, up to B):
+ * e.g. `0,100,5000-10000/500`. Sorted, without repeats.
+ */
+export function stepList(v: string, flag: string): number[] {
+  const steps = new Set<number>();
+  for (const part of v.split(',').map((s) => s.trim())) {
+    const range = /^(\d+)-(\d+)\/(\d+)$/.exec(part);
+    if (!range) {
+      const n = integer(part, flag);
+      if (n < 0) throw new IntrospectError(`steps must be ≥ 0, got "${part}"`, flag);
+      steps.add(n);
+      continue;
+    }
+    const [a, b, s] = range.slice(1).map(Number);
+    if (s <= 0 || b < a) throw new IntrospectError(`a range is A-B/S with A ≤ B and S > 0, got "${part}"`, flag);
+    for (let k = a; k <= b; k += s) steps.add(k);
+  }
+  return [...steps].sort((x, y) => x - y);
+}
+
 export function oneOf<T extends string>(v: string, options: readonly T[], flag: string): T {
   if (!options.includes(v as T)) throw new IntrospectError(`must be one of ${options.join(', ')}, got "${v}"`, flag);
   return v as T;

@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../engine/src/atomicWrite';
-import { batchShare, integer, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber, probability } from '../../engine/src/cliArgs';
+import { batchShare, integer, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber, probability, stepList } from '../../engine/src/cliArgs';
 import { IntrospectError } from '../../engine/src/errors';
 import { stepDir, writeModelFolder } from '../../engine/src/train/checkpoint';
 import { CHAR_SPECIALS } from '../../engine/src/checkpoint/tokenizerJson';
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     init: { type: 'string' },
     // With --init: new blocks (the identity at first) after the first k layers for each k given, e.g. 2,4.
     'grow-at': { type: 'string' },
+    // More developmental-series steps besides the log-spaced ones: a list and ranges, e.g. 5000-10000/500.
+    'series-steps': { type: 'string' },
   });
   const int = (k: 'queries' | 'eval-every' | 'held-out') => positiveInt(args[k], `--${k}`);
   const { outDir, seed, batch, layers, dModel, nHeads, lr, steps } = runSettings(args);
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
     weightDecay: 0.1,
     evalEvery: int('eval-every'),
     checkpointEvery: int('eval-every'),
-    seriesSteps: logSpacedSteps(run.steps),
+    seriesSteps: [...logSpacedSteps(run.steps), ...(args['series-steps'] ? stepList(args['series-steps'], '--series-steps') : [])],
     run,
     onProgress: (r) => {
       if (r.step % 50 === 0 || r.evalAccuracy !== undefined)
