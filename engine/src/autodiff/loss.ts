@@ -9,10 +9,13 @@ import type { GraphBuilder, Value } from '../onnx/builder';
 export const LABELS_INPUT = 'labels';
 export const LABEL_WEIGHTS_INPUT = 'label_weights';
 export const PER_ROW_LOSS_OUTPUT = 'loss.per_row';
+export const PER_TOKEN_LOSS_OUTPUT = 'loss.per_token';
 export const LOSS_OUTPUT = 'loss';
 export const METRIC_WEIGHTS_INPUT = 'metric_weights';
 
 export interface CrossEntropy {
+  /** [B,T] next-token loss at every position (unweighted: padding and unscored positions too). */
+  perToken: Value;
   /** [B] per-row losses. */
   perRow: Value;
   /** Scalar mean of the per-row losses. */
@@ -31,7 +34,7 @@ export function perRowCrossEntropy(b: GraphBuilder, logits: Value): CrossEntropy
     const count = b.op('ReduceSum', [weights, b.constInt64([1])], { keepdims: 0 });
     const perRow = b.div(total, count, 'per_row');
     const mean = b.op('ReduceMean', [perRow], { axes: [0], keepdims: 0 }, 'mean');
-    return { perRow, mean };
+    return { perToken: nll, perRow, mean };
   });
 }
 

@@ -9,7 +9,7 @@ import { IntrospectError } from '../errors';
 import { type BlockHookName, parseHookName } from '../hooks';
 import { GraphBuilder, type Value } from '../onnx/builder';
 import { gradients } from './gradients';
-import { LOSS_OUTPUT, PER_ROW_LOSS_OUTPUT, perRowCrossEntropy } from './loss';
+import { LOSS_OUTPUT, PER_ROW_LOSS_OUTPUT, PER_TOKEN_LOSS_OUTPUT, perRowCrossEntropy } from './loss';
 import type { ParameterLayout } from './parameters';
 
 export interface LossGraphOptions {
@@ -26,6 +26,8 @@ export interface LossGraphOptions {
   logits?: boolean;
   /** Differentiate nothing: a forward graph with the weights as inputs (for evaluation). */
   forwardOnly?: boolean;
+  /** Also output every position's next-token loss `loss.per_token` [B,T] (unweighted). */
+  perToken?: boolean;
 }
 
 export interface WeightInput {
@@ -43,8 +45,9 @@ export interface LossGraph {
   weightGrads: Map<string, string>;
   /** Output holding d objective / d activation, by hook name. */
   hookGrads: Map<BlockHookName, string>;
-  /** Output names: `loss.per_row` [B], `loss` (scalar objective), `logits` when asked. */
+  /** Output names: `loss.per_row` [B], `loss` (scalar objective), `logits` and `loss.per_token` when asked. */
   perRow?: string;
+  perToken?: string;
   objective: string;
 }
 
@@ -57,7 +60,7 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
     const p = parseHookName(h);
     if (!p || p.layer >= spec.nLayers) throw new IntrospectError(`unknown hook (model has ${spec.nLayers} layers)`, h);
   }
-  const variant: GraphVariant = { logits: 'all', hooks: hooks.length > 0, patch: [], knockout: false };
+  const variant: GraphVariant = { ...PLAIN_VARIANT, hooks: hooks.length > 0 };
   // Where graph weights come from is only needed for those that become inputs.
   const noParams = !opts.forwardOnly && Array.isArray(opts.params) && opts.params.length === 0;
   const sources = noParams ? new Map<string, Int32Array>() : weightSources(layout, variant);
@@ -87,11 +90,13 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
 
   let objective: Value;
   let perRow: Value | undefined;
+  let perToken: Value | undefined;
   if (opts.metric) objective = opts.metric(b, 'logits');
   else {
     const ce = perRowCrossEntropy(b, 'logits');
     objective = ce.mean;
     perRow = b.output(ce.perRow, PER_ROW_LOSS_OUTPUT, 'float32', ['batch']);
+    if (opts.perToken) perToken = b.output(ce.perToken, PER_TOKEN_LOSS_OUTPUT, 'float32', ['batch', 'seq']);
   }
   b.output(objective, LOSS_OUTPUT, 'float32', []);
 
@@ -105,13 +110,17 @@ export function buildLossGraph(layout: ParameterLayout, flat: Float32Array, opts
       hookGrads.set(h, b.output(grads.get(v)!, gradOutput(h), 'float32', ['batch', 'seq', d]));
     }
   }
-  return { builder: b, weightInputs, weightGrads, hookGrads, perRow, objective: LOSS_OUTPUT };
+  return { builder: b, weightInputs, weightGrads, hookGrads, perRow, perToken, objective: LOSS_OUTPUT };
 }
+
+/** The transformer as a loss graph builds it (all logits, no hook outputs, no patching). */
+const PLAIN_VARIANT: GraphVariant = { logits: 'all', hooks: false, patch: [], knockout: false };
 
 /** Per layout and variant, computed once: a trainer builds a training and an evaluation graph. */
 const sourceCache = new WeakMap<ParameterLayout, Map<string, Map<string, Int32Array>>>();
 
-function weightSources(layout: ParameterLayout, variant: GraphVariant): Map<string, Int32Array> {
+/** For each graph weight (canonical name, e.g. `blocks.0.attn.q.weight`), the flat offset of every element. */
+export function weightSources(layout: ParameterLayout, variant: GraphVariant = PLAIN_VARIANT): Map<string, Int32Array> {
   let byVariant = sourceCache.get(layout);
   if (!byVariant) sourceCache.set(layout, (byVariant = new Map()));
   const key = JSON.stringify(variant);

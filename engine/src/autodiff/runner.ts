@@ -25,6 +25,8 @@ export interface LossAndGradients {
   hooks: Map<BlockHookName, Float32Array>;
   /** [B,T,V], when the graph outputs logits. */
   logits?: Float32Array;
+  /** [B,T] next-token loss at every position, when the graph outputs it. */
+  perToken?: Float32Array;
 }
 
 export class LossRunner {
@@ -84,6 +86,7 @@ export class LossRunner {
       weights,
       hooks,
       logits: out.logits?.data as Float32Array | undefined,
+      perToken: this.graph.perToken ? (out[this.graph.perToken].data as Float32Array) : undefined,
     };
   }
 

@@ -1,0 +1,139 @@
+/**
+ * The SGMCMC update of devinterp (`optim/sgmcmc.py`), over the sampled coordinates of a flat
+ * parameter vector, in place:
+ *
+ *   d = G ⊙ (nβ·g + γ(θ − θ*)) + λθ            g: gradient of the mean minibatch loss
+ *   θ ← θ − ε/2 · d + √ε · √G ⊙ σ·N(0, 1)
+ *   θ ← clamp(θ, θ* − box, θ* + box)           with a bounding box only
+ *
+ * SGLD: G = 1. RMSProp-SGLD: V ← αV + (1 − α)g² (the raw gradient; V starts at 0, no bias
+ * correction), G = 1/(√V + eps). Coordinates outside the restriction are never written, so they
+ * stay bit-identical to θ*.
+ *
+ * Each step also measures what devinterp's diagnostics do: the norms of the gradient term
+ * (ε/2·nβ·G·g), the localization term (ε/2·G·γ(θ − θ*)) and the noise (√ε·√G·σ·η), the distance
+ * ‖θ − θ*‖ before the step, and a MALA acceptance probability of the previous transition, with
+ * energy U = nβ·L + γ/2·‖θ − θ*‖² and an unpreconditioned Gaussian proposal of variance ε (as
+ * devinterp computes it; for RMSProp-SGLD it is only indicative).
+ */
+import { IntrospectError } from '../errors';
+import type { NormalRng } from './normal';
+import type { Restriction } from './restriction';
+
+export const SAMPLERS = ['sgld', 'rmsprop-sgld'] as const;
+export type SamplerKind = (typeof SAMPLERS)[number];
+
+export interface SgmcmcOptions {
+  sampler: SamplerKind;
+  /** Step size ε. */
+  epsilon: number;
+  /** Inverse temperature nβ. */
+  nbeta: number;
+  /** Localization strength γ toward θ*. */
+  gamma: number;
+  /** Weight decay λ (not preconditioned, as devinterp). */
+  weightDecay: number;
+  /** Half-width of a box around θ* the chain is clamped to. */
+  boundingBox?: number;
+  /** σ, the noise standard deviation (1 for a true sampler; 0 turns it into gradient descent). */
+  noiseLevel: number;
+  /** RMSProp's α and eps. */
+  alpha: number;
+  rmsEps: number;
+}
+
+export const SGMCMC_DEFAULTS = { sampler: 'sgld', gamma: 0, weightDecay: 0, noiseLevel: 1, alpha: 0.99, rmsEps: 0.1 } as const;
+
+/** devinterp's default inverse temperature: batch size over its log. */
+export const defaultNbeta = (batchSize: number) => (batchSize > 1 ? batchSize / Math.log(batchSize) : 1);
+
+/** What one step measured. */
+export interface StepDiagnostics {
+  gradTerm: number;
+  localization: number;
+  noise: number;
+  /** ‖θ − θ*‖ at the point the step started from. */
+  distance: number;
+  /** MALA acceptance probability of the transition into this step's starting point (NaN at the first step). */
+  mala: number;
+}
+
+export class Sgmcmc {
+  private readonly v: Float32Array | undefined;
+  private readonly prevTheta: Float32Array;
+  private readonly prevDrift: Float32Array;
+  private prevEnergy = NaN;
+
+  constructor(
+    private readonly center: Float32Array,
+    private readonly restriction: Restriction,
+    private readonly o: SgmcmcOptions,
+    private readonly rng: NormalRng,
+  ) {
+    for (const k of ['epsilon', 'nbeta'] as const)
+      if (!(o[k] > 0) || !Number.isFinite(o[k])) throw new IntrospectError(`must be a positive number, got ${o[k]}`, k);
+    for (const k of ['gamma', 'weightDecay', 'noiseLevel'] as const)
+      if (!(o[k] >= 0) || !Number.isFinite(o[k])) throw new IntrospectError(`must be a number ≥ 0, got ${o[k]}`, k);
+    if (o.boundingBox !== undefined && !(o.boundingBox > 0)) throw new IntrospectError(`must be positive, got ${o.boundingBox}`, 'boundingBox');
+    if (!SAMPLERS.includes(o.sampler)) throw new IntrospectError(`must be one of ${SAMPLERS.join(', ')}, got "${o.sampler}"`, 'sampler');
+    const n = restriction.count;
+    this.v = o.sampler === 'rmsprop-sgld' ? new Float32Array(n) : undefined;
+    this.prevTheta = new Float32Array(n);
+    this.prevDrift = new Float32Array(n);
+  }
+
+  /** One update of `theta` in place, from the gradient `grad` (flat, same layout) of the minibatch loss `loss` at `theta`. */
+  step(theta: Float32Array, grad: Float32Array, loss: number): StepDiagnostics {
+    const { epsilon: eps, nbeta, gamma, weightDecay: wd, noiseLevel: sigma, alpha, rmsEps } = this.o;
+    const box = this.o.boundingBox;
+    const center = this.center;
+    const v = this.v;
+    const half = eps / 2;
+    const root = Math.sqrt(eps);
+    const first = Number.isNaN(this.prevEnergy);
+    let gradSq = 0;
+    let locSq = 0;
+    let noiseSq = 0;
+    let distSq = 0;
+    let back = 0; // ‖θ_prev − θ + ε/2·drift(θ)‖²
+    let fwd = 0; // ‖θ − θ_prev + ε/2·drift(θ_prev)‖²
+    const r = this.restriction.ranges;
+    let k = 0;
+    for (let j = 0; j < r.length; j += 2) {
+      for (let i = r[j]; i < r[j + 1]; i++, k++) {
+        const th = theta[i];
+        const g = grad[i];
+        const off = th - center[i];
+        const drift = nbeta * g + gamma * off;
+        distSq += off * off;
+        if (!first) {
+          const b = this.prevTheta[k] - th + half * drift;
+          const f = th - this.prevTheta[k] + half * this.prevDrift[k];
+          back += b * b;
+          fwd += f * f;
+        }
+        this.prevTheta[k] = th;
+        this.prevDrift[k] = drift;
+        let G = 1;
+        if (v) {
+          const vi = alpha * v[k] + (1 - alpha) * g * g;
+          v[k] = vi;
+          G = 1 / (Math.sqrt(vi) + rmsEps);
+        }
+        const gt = half * G * nbeta * g;
+        const lt = half * G * gamma * off;
+        const nt = sigma === 0 ? 0 : root * Math.sqrt(G) * sigma * this.rng.normal();
+        gradSq += gt * gt;
+        locSq += lt * lt;
+        noiseSq += nt * nt;
+        let next = th - gt - lt - half * wd * th + nt;
+        if (box !== undefined) next = Math.min(center[i] + box, Math.max(center[i] - box, next));
+        theta[i] = next;
+      }
+    }
+    const energy = nbeta * loss + (gamma / 2) * distSq;
+    const mala = first ? NaN : Math.min(1, Math.exp((fwd - back) / (2 * eps) + this.prevEnergy - energy));
+    this.prevEnergy = energy;
+    return { gradTerm: Math.sqrt(gradSq), localization: Math.sqrt(locSq), noise: Math.sqrt(noiseSq), distance: Math.sqrt(distSq), mala };
+  }
+}
