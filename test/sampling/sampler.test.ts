@@ -31,6 +31,7 @@ const sgld = (o: Partial<ChainSettings> & Pick<SgmcmcOptions, 'epsilon' | 'nbeta
   burnIn: 0,
   every: 1,
   seed: 42,
+  malaEvery: 1,
   ...o,
 });
 
@@ -149,7 +150,7 @@ describe('covariances over draws: a Gaussian posterior in closed form', () => {
     const rel = Math.sqrt(err / norm);
     assert.ok(rel < 0.15, `relative Frobenius error ${rel.toFixed(3)}`);
     // Small steps on a smooth posterior: MALA would accept nearly every transition.
-    const mala = records.flatMap((r) => Array.from(r.steps.mala.subarray(1)));
+    const mala = records.flatMap((r) => Array.from(r.steps.mala));
     assert.ok(mala.reduce((a, b) => a + b, 0) / mala.length > 0.95);
   });
 });
@@ -185,7 +186,7 @@ describe('the update itself', () => {
     const center = Float32Array.of(0.3, -0.2);
     const o = { ...SGMCMC_DEFAULTS, epsilon: 1e-2, nbeta: 20, gamma: 5, weightDecay: 0.1, sampler: 'rmsprop-sgld' as const };
     const target = await polynomialTarget([1, 2], x, y, center);
-    const rec = await runChain(target, whole(2), { ...o, draws: 4, burnIn: 0, every: 1, seed: 42 }, 3);
+    const rec = await runChain(target, whole(2), { ...o, draws: 4, burnIn: 0, every: 1, seed: 42, malaEvery: 0 }, 3);
     // The same chain by hand from the formula, with the chain's own noise stream.
     const rng = new NormalRng(42, 3, 1);
     const theta = Float32Array.from(center);
@@ -202,6 +203,22 @@ describe('the update itself', () => {
       }
     }
     assert.notEqual(rec.drawLoss[3], rec.drawLoss[0]);
+    await target.release();
+  });
+
+  test('MALA acceptance is near 1 for small steps and falls as ε grows, for both samplers', async () => {
+    const x = normals(300, 2, 1);
+    const y = normals(300, 0.25, 2);
+    const target = await polynomialTarget([1, 1], x, y, Float32Array.of(0.5, 0.5));
+    for (const sampler of ['sgld', 'rmsprop-sgld'] as const) {
+      const acc = [];
+      for (const epsilon of [1e-5, 1e-3, 1e-2]) {
+        const rec = await runChain(target, whole(2), sgld({ sampler, epsilon, nbeta: 100, gamma: 1, draws: 400 }), 0);
+        assert.equal(rec.error, undefined);
+        acc.push(Array.from(rec.steps.mala).reduce((a, b) => a + b, 0) / rec.steps.mala.length);
+      }
+      assert.ok(acc[0] > 0.97 && acc[0] > acc[1] && acc[1] > acc[2], `${sampler}: ${acc.map((a) => a.toFixed(3))}`);
+    }
     await target.release();
   });
 

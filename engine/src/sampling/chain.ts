@@ -34,6 +34,11 @@ export interface ChainSettings extends SgmcmcOptions {
   /** Steps between draws (1: every step after burn-in is a draw). */
   every: number;
   seed: number;
+  /**
+   * Measure MALA acceptance every this many steps (0: never), at the cost of one more gradient
+   * evaluation there: the new point on the step's own minibatch.
+   */
+  malaEvery: number;
 }
 
 export const STEP_TRACES = ['loss', 'gradTerm', 'localization', 'noise', 'distance', 'mala'] as const;
@@ -41,7 +46,7 @@ export type StepTrace = (typeof STEP_TRACES)[number];
 
 export interface ChainRecord {
   chain: number;
-  /** Per step, [steps]. */
+  /** Per step, [steps] (`mala` NaN where it was not measured). */
   steps: Record<StepTrace, Float32Array>;
   /** Minibatch loss at each draw, [draws]. */
   drawLoss: Float32Array;
@@ -72,6 +77,7 @@ export async function runChain(
   for (const k of ['draws', 'every'] as const) if (!Number.isSafeInteger(s[k]) || s[k] < 1) throw new IntrospectError(`must be a positive integer, got ${s[k]}`, k);
   if (!Number.isSafeInteger(s.burnIn) || s.burnIn < 0) throw new IntrospectError(`must be an integer ≥ 0, got ${s.burnIn}`, 'burnIn');
   const total = chainSteps(s);
+  if (!Number.isSafeInteger(s.malaEvery) || s.malaEvery < 0) throw new IntrospectError(`must be an integer ≥ 0, got ${s.malaEvery}`, 'malaEvery');
   const theta = Float32Array.from(target.center);
   const grad = new Float32Array(target.size);
   const sampler = new Sgmcmc(target.center, restriction, s, new NormalRng(s.seed, chain, Stream.noise));
@@ -102,7 +108,7 @@ export async function runChain(
     steps.localization[step] = d.localization;
     steps.noise[step] = d.noise;
     steps.distance[step] = d.distance;
-    steps.mala[step] = d.mala;
+    if (s.malaEvery && step % s.malaEvery === 0) steps.mala[step] = sampler.acceptance(theta, grad, await target.lossAndGradient(theta, chain, step, grad));
     hooks.onStep?.(step + 1, total);
   }
   return { chain, steps, drawLoss, observables, completed };

@@ -12,9 +12,11 @@
  *
  * Each step also measures what devinterp's diagnostics do: the norms of the gradient term
  * (ε/2·nβ·G·g), the localization term (ε/2·G·γ(θ − θ*)) and the noise (√ε·√G·σ·η), the distance
- * ‖θ − θ*‖ before the step, and a MALA acceptance probability of the previous transition, with
- * energy U = nβ·L + γ/2·‖θ − θ*‖² and an unpreconditioned Gaussian proposal of variance ε (as
- * devinterp computes it; for RMSProp-SGLD it is only indicative).
+ * ‖θ − θ*‖ before the step. `acceptance` then gives the Metropolis (MALA) acceptance probability
+ * of the step just taken, from the energy U = nβ·L + γ/2·‖θ − θ*‖² and the step's own Gaussian
+ * proposal (mean θ − ε/2·G·∇U, variance ε·σ²·G, weight decay left out), both directions with the
+ * step's preconditioner. The caller evaluates U at the new point on the step's own minibatch: with
+ * consecutive minibatches, as devinterp estimates it, the minibatch noise in U swamps the estimate.
  */
 import { IntrospectError } from '../errors';
 import type { NormalRng } from './normal';
@@ -54,14 +56,14 @@ export interface StepDiagnostics {
   noise: number;
   /** ‖θ − θ*‖ at the point the step started from. */
   distance: number;
-  /** MALA acceptance probability of the transition into this step's starting point (NaN at the first step). */
-  mala: number;
 }
 
 export class Sgmcmc {
   private readonly v: Float32Array | undefined;
+  /** The last step's starting point, drift ∇U and preconditioner there, and U, for `acceptance`. */
   private readonly prevTheta: Float32Array;
   private readonly prevDrift: Float32Array;
+  private readonly prevG: Float32Array | undefined;
   private prevEnergy = NaN;
 
   constructor(
@@ -80,6 +82,7 @@ export class Sgmcmc {
     this.v = o.sampler === 'rmsprop-sgld' ? new Float32Array(n) : undefined;
     this.prevTheta = new Float32Array(n);
     this.prevDrift = new Float32Array(n);
+    this.prevG = this.v ? new Float32Array(n) : undefined;
   }
 
   /** One update of `theta` in place, from the gradient `grad` (flat, same layout) of the minibatch loss `loss` at `theta`. */
@@ -88,15 +91,13 @@ export class Sgmcmc {
     const box = this.o.boundingBox;
     const center = this.center;
     const v = this.v;
+    const prevG = this.prevG;
     const half = eps / 2;
     const root = Math.sqrt(eps);
-    const first = Number.isNaN(this.prevEnergy);
     let gradSq = 0;
     let locSq = 0;
     let noiseSq = 0;
     let distSq = 0;
-    let back = 0; // ‖θ_prev − θ + ε/2·drift(θ)‖²
-    let fwd = 0; // ‖θ − θ_prev + ε/2·drift(θ_prev)‖²
     const r = this.restriction.ranges;
     let k = 0;
     for (let j = 0; j < r.length; j += 2) {
@@ -104,22 +105,16 @@ export class Sgmcmc {
         const th = theta[i];
         const g = grad[i];
         const off = th - center[i];
-        const drift = nbeta * g + gamma * off;
         distSq += off * off;
-        if (!first) {
-          const b = this.prevTheta[k] - th + half * drift;
-          const f = th - this.prevTheta[k] + half * this.prevDrift[k];
-          back += b * b;
-          fwd += f * f;
-        }
-        this.prevTheta[k] = th;
-        this.prevDrift[k] = drift;
         let G = 1;
         if (v) {
           const vi = alpha * v[k] + (1 - alpha) * g * g;
           v[k] = vi;
           G = 1 / (Math.sqrt(vi) + rmsEps);
+          prevG![k] = G;
         }
+        this.prevTheta[k] = th;
+        this.prevDrift[k] = nbeta * g + gamma * off;
         const gt = half * G * nbeta * g;
         const lt = half * G * gamma * off;
         const nt = sigma === 0 ? 0 : root * Math.sqrt(G) * sigma * this.rng.normal();
@@ -131,9 +126,33 @@ export class Sgmcmc {
         theta[i] = next;
       }
     }
+    this.prevEnergy = nbeta * loss + (gamma / 2) * distSq;
+    return { gradTerm: Math.sqrt(gradSq), localization: Math.sqrt(locSq), noise: Math.sqrt(noiseSq), distance: Math.sqrt(distSq) };
+  }
+
+  /**
+   * MALA acceptance probability of the last step, given the loss and its gradient at the new
+   * `theta` on that step's minibatch: min(1, exp(U(θ) − U(θ') + log q(θ | θ') − log q(θ' | θ))).
+   */
+  acceptance(theta: Float32Array, grad: Float32Array, loss: number): number {
+    const { epsilon: eps, nbeta, gamma, noiseLevel: sigma } = this.o;
+    if (sigma === 0 || Number.isNaN(this.prevEnergy)) return NaN;
+    const half = eps / 2;
+    const r = this.restriction.ranges;
+    let quadratic = 0;
+    let distSq = 0;
+    let k = 0;
+    for (let j = 0; j < r.length; j += 2) {
+      for (let i = r[j]; i < r[j + 1]; i++, k++) {
+        const G = this.prevG ? this.prevG[k] : 1;
+        const off = theta[i] - this.center[i];
+        distSq += off * off;
+        const back = this.prevTheta[k] - theta[i] + half * G * (nbeta * grad[i] + gamma * off);
+        const fwd = theta[i] - this.prevTheta[k] + half * G * this.prevDrift[k];
+        quadratic += (fwd * fwd - back * back) / (2 * eps * G);
+      }
+    }
     const energy = nbeta * loss + (gamma / 2) * distSq;
-    const mala = first ? NaN : Math.min(1, Math.exp((fwd - back) / (2 * eps) + this.prevEnergy - energy));
-    this.prevEnergy = energy;
-    return { gradTerm: Math.sqrt(gradSq), localization: Math.sqrt(locSq), noise: Math.sqrt(noiseSq), distance: Math.sqrt(distSq), mala };
+    return Math.min(1, Math.exp(quadratic / (sigma * sigma) + this.prevEnergy - energy));
   }
 }
