@@ -105,3 +105,22 @@ test('bad input names the field at fault', () => {
   err(() => linePlotPng({ ...s, yRange: [1, 0] }), 'linePlot.yRange');
   err(() => linePlotPng({ ...s, logX: false, series: [{ name: 'a', xs: [1, NaN], ys: [1, 2] }] }), 'linePlot.series[0].xs[1]');
 });
+
+test('a points-only series marks its points with rings and draws no line between them', () => {
+  const s: LinePlotSpec = {
+    series: [
+      { name: 'curve', xs: [1, 2, 3], ys: [0, 0, 0] },
+      { name: 'events', xs: [1, 3], ys: [1, 1], points: true },
+    ],
+    title: '',
+    xLabel: 'x',
+    yLabel: 'y',
+  };
+  const L = linePlotLayout(s);
+  const img = decode(linePlotPng(s), L.pixelScale);
+  const color = hexToRgb(seriesStyle(1).color);
+  const [cx, cy] = pointAt(L, 1, 1);
+  const ring = [0, 1, 2, 3].some((k) => colorDistance(img.at(cx + 6 * Math.cos((k * Math.PI) / 2), cy + 6 * Math.sin((k * Math.PI) / 2)), color) <= 40);
+  assert.ok(ring, 'a ring around the point');
+  assert.ok(colorDistance(img.at(...pointAt(L, 2, 1)), color) > 100, 'no line between the points');
+});

@@ -22,7 +22,7 @@ interface LegendEntry {
   color: string;
   dash?: string;
   /** Line with a dot (line plots) or a filled square (bar plots). */
-  kind: 'line' | 'box';
+  kind: 'line' | 'point' | 'box';
 }
 
 export interface FrameSpec {
@@ -118,7 +118,8 @@ export function frameSvg(spec: FrameSpec, layout: FrameLayout, content: string[]
     if (e.kind === 'line') {
       body.push(line(x, y, x + SWATCH, y, e.color, 2, e.dash ? `stroke-dasharray="${e.dash}"` : ''));
       body.push(`<circle cx="${n(x + SWATCH / 2)}" cy="${n(y)}" r="3" fill="${e.color}"/>`);
-    } else body.push(rect(x + SWATCH / 2 - 6, y - 6, 12, 12, e.color));
+    } else if (e.kind === 'point') body.push(`<circle cx="${n(x + SWATCH / 2)}" cy="${n(y)}" r="5" fill="none" stroke="${e.color}" stroke-width="2"/>`);
+    else body.push(rect(x + SWATCH / 2 - 6, y - 6, 12, 12, e.color));
     body.push(text(x + SWATCH + GAP, y, layout.legendNames[i], { size: LEGEND_SIZE, baseline: 'middle', fill: '#222222' }));
   });
   return svgDocument(layout.width, layout.height, body);

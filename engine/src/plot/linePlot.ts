@@ -15,6 +15,8 @@ export interface LineSeries {
   /** Optional band drawn behind the line, e.g. a confidence interval: lower and upper y per x. */
   lo?: readonly number[];
   hi?: readonly number[];
+  /** Marks at the points only, no line (events on a curve: a peak, a sign change). */
+  points?: boolean;
 }
 
 export interface LinePlotSpec {
@@ -101,7 +103,8 @@ function frameSpec(spec: LinePlotSpec): { frame: FrameSpec; x: AxisScale; y: Axi
     const [lo, hi] = padded(ymin, ymax, 0.05, false);
     y = axisScale({ lo, hi, length: plotH, flip: true });
   }
-  const legend = spec.series.length > 1 || spec.series[0].name ? spec.series.map((s, i) => ({ name: s.name, ...seriesStyle(i), kind: 'line' as const })) : [];
+  const legend =
+    spec.series.length > 1 || spec.series[0].name ? spec.series.map((s, i) => ({ name: s.name, ...seriesStyle(i), kind: s.points ? ('point' as const) : ('line' as const) })) : [];
   return { frame: { title: spec.title, xLabel: spec.xLabel, yLabel: spec.yLabel, plotW, plotH, xTicks: x.ticks, yTicks: y.ticks, legend }, x, y };
 }
 
@@ -141,6 +144,12 @@ export function linePlotSvg(spec: LinePlotSpec): string {
         const pts = [...idx.map((i) => `${n(px(s.xs[i]))},${n(py(hi[i]))}`), ...idx.reverse().map((i) => `${n(px(s.xs[i]))},${n(py(lo[i]))}`)];
         content.push(`<polygon points="${pts.join(' ')}" fill="${color}" fill-opacity="0.15"/>`);
       }
+    }
+    if (s.points) {
+      s.xs.forEach((xv, i) => {
+        if (!Number.isNaN(s.ys[i])) content.push(`<circle cx="${n(px(xv))}" cy="${n(py(s.ys[i]))}" r="6" fill="none" stroke="${color}" stroke-width="2.2"/>`);
+      });
+      return;
     }
     for (const run of runs(order.length, (k) => !Number.isNaN(s.ys[order[k]]))) {
       const pts = run.map((k) => `${n(px(s.xs[order[k]]))},${n(py(s.ys[order[k]]))}`);
