@@ -22,6 +22,7 @@ import {
   runErrorsCommand,
   runResumeCommand,
 } from './tasks/cli';
+import { LLC_USAGE, runLlcCommand, runStudyCommand, STUDY_USAGE } from './studies/cli';
 import { runTraceCommand, runTraceExperimentCommand, TRACE_EXPERIMENT_USAGE, TRACE_USAGE } from './tracing/cli';
 
 interface Command {
@@ -124,9 +125,15 @@ const COMMANDS: Record<string, Command> = {
     run: runTraceExperimentCommand,
   },
   bench: { summary: 'run a benchmark suite over models; results, summary and accuracy plot under results/', usage: BENCH_USAGE, run: runBenchCommand },
-  resume: { summary: 'continue a crashed or cancelled benchmark run', usage: RESUME_USAGE, run: runResumeCommand },
+  resume: { summary: 'continue a crashed or cancelled benchmark run or study', usage: RESUME_USAGE, run: runResumeCommand },
   errors: { summary: 'error analysis of a benchmark run', usage: ERRORS_USAGE, run: runErrorsCommand },
   compare: { summary: 'cross-model comparison table (CSV + Markdown) over all results', usage: COMPARE_USAGE, run: runCompareCommand },
+  study: {
+    summary: 'a developmental study over a checkpoint series (influence: SGLD chains, LLC and BIF per checkpoint; resumable)',
+    usage: STUDY_USAGE,
+    run: runStudyCommand,
+  },
+  llc: { summary: "one checkpoint's local learning coefficient by SGLD, or a calibration sweep over ε and nβ", usage: LLC_USAGE, run: runLlcCommand },
   tiny: {
     summary: 'write a random-init tiny checkpoint folder (for tests and trying things out)',
     usage: 'introspect tiny --out DIR [--type llama|qwen2|qwen3|gpt2|gpt_neox] [--layers 2] [--d-model 64] [--heads 4] [--seed 0]',
@@ -151,11 +158,6 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
-
-
-
-
-
 
 function help(): string {
   const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}\n      ${c.usage}`);

@@ -22,3 +22,10 @@ export function embeddedModelDir(): string {
   if (!existsSync(join(dir, 'config.json'))) throw new IntrospectError('the embedded model is missing', dir);
   return dir;
 }
+
+/** The embedded model's developmental series (float16 checkpoints of its from-scratch run), the studies' default. */
+export function embeddedSeriesDir(): string {
+  const dir = join(packageRoot(), 'models', EMBEDDED_MODEL_NAME, 'series');
+  if (!existsSync(dir)) throw new IntrospectError('the embedded model\'s series is not installed here; give a series folder', dir);
+  return dir;
+}

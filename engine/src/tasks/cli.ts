@@ -10,6 +10,7 @@
 import { getSuite, listSuites } from '../../../experiments';
 import { intList, MODEL_FLAGS, modelOptions, parse, positiveInt } from '../cliArgs';
 import { IntrospectError } from '../errors';
+import { isStudyDir, resumeStudy } from '../studies/folders';
 import { progressBar } from '../progress';
 import { formatErrors, writeComparison } from './analysis';
 import { overrideSuite } from './config';
@@ -20,7 +21,7 @@ import { ModelPool } from './textModel';
 
 export const BENCH_USAGE =
   'introspect bench <suite> --models DIR[,DIR|oracle|line-heuristic] [--lengths 2,4,8] [--n 10] [--out results] [--low-memory] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16]   (introspect bench --list: the suites)';
-export const RESUME_USAGE = 'introspect resume <run folder> [--device ...] [--dtype ...]';
+export const RESUME_USAGE = 'introspect resume <run or study folder> [--device ...] [--dtype ...]';
 export const ERRORS_USAGE = 'introspect errors <run folder> [--model M] [--min-len N] [--max-len N] [--hops H] [--programs] [--limit 20]';
 export const COMPARE_USAGE = 'introspect compare [results folder]';
 
@@ -63,6 +64,12 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
 export async function runResumeCommand(argv: string[]): Promise<void> {
   const { values: v, positionals } = parse(argv, { device: MODEL_FLAGS.device, dtype: MODEL_FLAGS.dtype }, true);
   if (positionals.length !== 1) throw new IntrospectError('name the run folder to resume', 'run folder');
+  if (isStudyDir(positionals[0])) {
+    const bar = progressBar('study');
+    const s = await resumeStudy(positionals[0], { onProgress: (d, t) => bar(d, t), device: modelOptions(v).device });
+    console.log(`${positionals[0]}: ${s.rows.length} of ${s.planned.length} checkpoints done`);
+    return;
+  }
   const pool = new ModelPool(benchmarkModelLoader(modelOptions(v)));
   try {
     report(await resumeExperiment(positionals[0], { pool, onProgress: progress() }));

@@ -1,0 +1,124 @@
+/**
+ * Benchmark: SGLD steps per second against the engine's own training step, on the same model and
+ * batch, measured in one run.
+ *
+ *   node --import tsx bench/sgld.ts [--shape embedded|pythia-160m|all] [--steps N] [--device cpu|webgpu|cuda]
+ *
+ * Shapes: the embedded model (models/binding-tracer) and Pythia-160m's published shape (GPT-NeoX,
+ * 12 layers, d 768, 12 heads, MLP 3072, rotary 25 %, vocab 50,304; random weights), batch 8 × 256
+ * random tokens, float32. The training step is one gradient graph run, global-norm clipping and
+ * AdamW; the SGLD steps are the sampler's chain loop (gradient run, update with seeded noise,
+ * per-step diagnostics), plain and RMSProp-preconditioned, without and with the MALA estimate
+ * (an extra gradient run every 20 steps).
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Device } from '../engine/src/api/types';
+import { makeBatch } from '../engine/src/autodiff/batch';
+import { loadParameters } from '../engine/src/autodiff/load';
+import { buildLossGraph } from '../engine/src/autodiff/lossGraph';
+import { LossRunner } from '../engine/src/autodiff/runner';
+import { writeTinyCheckpoint } from '../engine/src/checkpoint/tiny';
+import { embeddedModelDir } from '../engine/src/embedded';
+import { runChain } from '../engine/src/sampling/chain';
+import { fullRestriction } from '../engine/src/sampling/restriction';
+import { SGMCMC_DEFAULTS } from '../engine/src/sampling/sgmcmc';
+import { TransformerTarget } from '../engine/src/sampling/transformer';
+import { Rng } from '../engine/src/tasks/rng';
+import { AdamW, clipGradNorm } from '../engine/src/train/adamw';
+
+const { values: args } = parseArgs({
+  options: {
+    shape: { type: 'string', default: 'all' },
+    steps: { type: 'string' },
+    device: { type: 'string', default: 'cpu' },
+  },
+});
+
+const PYTHIA_160M = {
+  architectures: ['GPTNeoXForCausalLM'],
+  model_type: 'gpt_neox',
+  hidden_size: 768,
+  intermediate_size: 3072,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  hidden_act: 'gelu',
+  rotary_pct: 0.25,
+  rotary_emb_base: 10000,
+  max_position_embeddings: 2048,
+  layer_norm_eps: 1e-5,
+  use_parallel_residual: true,
+  tie_word_embeddings: false,
+  vocab_size: 50304,
+};
+
+async function modelDir(shape: string): Promise<string> {
+  if (shape === 'embedded') return embeddedModelDir();
+  const dir = join(homedir(), '.cache', 'introspect', 'bench', shape);
+  if (existsSync(join(dir, 'model.safetensors'))) return dir;
+  if (shape !== 'pythia-160m') throw new Error(`unknown shape ${shape} (embedded, pythia-160m)`);
+  console.log(`writing a random-init ${shape} checkpoint to ${dir} ...`);
+  await writeTinyCheckpoint(dir, { modelType: 'gpt_neox', config: PYTHIA_160M, vocabSize: PYTHIA_160M.vocab_size, initStd: 0.02 });
+  return dir;
+}
+
+async function bench(shape: string, steps: number, device: Device): Promise<void> {
+  const dir = await modelDir(shape);
+  const { layout, flat } = await loadParameters(dir);
+  const rng = new Rng(1);
+  const rows = Array.from({ length: 8 }, () => Array.from({ length: 256 }, () => rng.int(0, layout.spec.vocabSize - 1)));
+  console.log(`\n${shape}: ${(layout.size / 1e6).toFixed(2)}M parameters, batch 8 × 256 tokens, float32, ${device}, ${steps} timed steps each (after one warm-up)`);
+
+  // Training: gradient run, clip, AdamW, as train() does each step.
+  const runner = await LossRunner.create(buildLossGraph(layout, flat), layout.size, device);
+  const batch = makeBatch(rows, { vocabSize: layout.spec.vocabSize });
+  const theta = Float32Array.from(flat);
+  const grad = new Float32Array(layout.size);
+  const adam = new AdamW(layout.size, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 }, layout.slots.map((s) => [s.offset, s.offset + s.size, s.shape.length >= 2]));
+  const trainStep = async () => {
+    await runner.run(theta, batch, { into: grad });
+    clipGradNorm(grad, 1);
+    adam.step(theta, grad, 1e-4);
+  };
+  await trainStep();
+  let t0 = performance.now();
+  for (let s = 0; s < steps; s++) await trainStep();
+  const train = steps / ((performance.now() - t0) / 1000);
+  await runner.release();
+  console.log(`  training step (gradient + clip + AdamW)   ${train.toFixed(3)} steps/s`);
+
+  const restriction = fullRestriction(layout);
+  const target = await TransformerTarget.create(layout, flat, { rows }, { batchSize: 8, seed: 0, restriction, device });
+  for (const [name, sampler, malaEvery] of [
+    ['SGLD', 'sgld', 0],
+    ['RMSProp-SGLD', 'rmsprop-sgld', 0],
+    ['RMSProp-SGLD, MALA every 20 steps', 'rmsprop-sgld', 20],
+  ] as const) {
+    if (malaEvery > steps) {
+      console.log(`  ${name.padEnd(40)} (needs --steps ≥ ${malaEvery})`);
+      continue;
+    }
+    const chain = (draws: number) =>
+      runChain(target, restriction, { ...SGMCMC_DEFAULTS, sampler, epsilon: 1e-6, nbeta: 30, gamma: 100, draws, burnIn: 0, every: 1, seed: 0, malaEvery }, 0);
+    await chain(1);
+    t0 = performance.now();
+    await chain(steps);
+    const rate = steps / ((performance.now() - t0) / 1000);
+    const slower = 100 * (train / rate - 1);
+    console.log(`  ${name.padEnd(40)} ${rate.toFixed(3)} steps/s  = ${(rate / train).toFixed(3)}× the training step (${Math.abs(slower).toFixed(1)} % ${slower >= 0 ? 'slower' : 'faster'})`);
+  }
+  await target.release();
+}
+
+async function main(): Promise<void> {
+  const device = args.device as Device;
+  const shapes = args.shape === 'all' ? ['embedded', 'pythia-160m'] : [args.shape!];
+  for (const shape of shapes) await bench(shape, Number(args.steps ?? (shape === 'embedded' ? 40 : 3)), device);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,164 @@
+/**
+ * Command-line entries of the developmental studies, for engine/src/cli.ts to dispatch to:
+ *
+ *   introspect study influence [--series DIR] [--steps ...] [--data binding-correctness|code-pairs|FILE] ... --out DIR
+ *   introspect llc --model DIR [--data ...] [--epsilon 1e-4[,3e-4,...]] [--nbeta 30[,...]] ... --out DIR
+ *
+ * Both take the sampler's flags; lists of ε and nβ make `llc` a calibration sweep.
+ */
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../atomicWrite';
+import { type Flags, integer, MODEL_FLAGS, modelOptions, nonNegativeNumber, oneOf, parse, positiveInt, positiveNumber, required, stepList } from '../cliArgs';
+import { IntrospectError } from '../errors';
+import { linePlotPng } from '../plot/linePlot';
+import { writePng } from '../plot/writePng';
+import { progressBar } from '../progress';
+import { SAMPLERS } from '../sampling/sgmcmc';
+import { GENERATED_DATA, studyData } from './data/index';
+import { INFLUENCE_STUDY } from '../../../experiments/studies';
+import { embeddedSeriesDir } from '../embedded';
+import { type InfluenceSettings, runInfluenceStudy } from './influence';
+import { SAMPLING_DEFAULTS, sampleCheckpoint, type SamplingSettings } from './sampleCheckpoint';
+
+const SAMPLING_FLAGS = {
+  sampler: { type: 'string', default: SAMPLING_DEFAULTS.sampler },
+  epsilon: { type: 'string', default: String(SAMPLING_DEFAULTS.epsilon) },
+  nbeta: { type: 'string' },
+  gamma: { type: 'string', default: String(SAMPLING_DEFAULTS.gamma) },
+  'weight-decay': { type: 'string', default: '0' },
+  'bounding-box': { type: 'string' },
+  noise: { type: 'string', default: '1' },
+  'rms-alpha': { type: 'string', default: String(SAMPLING_DEFAULTS.alpha) },
+  'rms-eps': { type: 'string', default: String(SAMPLING_DEFAULTS.rmsEps) },
+  chains: { type: 'string', default: String(SAMPLING_DEFAULTS.chains) },
+  draws: { type: 'string', default: String(SAMPLING_DEFAULTS.draws) },
+  'burn-in': { type: 'string', default: '0' },
+  every: { type: 'string', default: '1' },
+  batch: { type: 'string', default: String(SAMPLING_DEFAULTS.batchSize) },
+  seed: { type: 'string', default: '0' },
+  'init-batches': { type: 'string', default: String(SAMPLING_DEFAULTS.initBatches) },
+  restrict: { type: 'string', default: 'full' },
+  'per-token': { type: 'boolean', default: false },
+  'mala-every': { type: 'string', default: String(SAMPLING_DEFAULTS.malaEvery) },
+  'sampling-data': { type: 'string' },
+  'sampling-size': { type: 'string', default: String(INFLUENCE_STUDY.defaults.samplingSize) },
+  'data-seed': { type: 'string', default: '0' },
+  out: { type: 'string' },
+  device: MODEL_FLAGS.device,
+} as const satisfies Flags;
+
+type SamplingValues = { [K in keyof typeof SAMPLING_FLAGS]?: (typeof SAMPLING_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+const SAMPLING_USAGE =
+  '[--sampler sgld|rmsprop-sgld] [--epsilon ε] [--nbeta nβ] [--gamma γ] [--weight-decay λ] [--bounding-box B] [--noise σ] [--chains 4] [--draws 200] [--burn-in 0] [--every 1] [--batch 32] [--seed 0] [--init-batches 32] [--restrict full|l0|l0.attn|l0.mlp|l0.h1|embed|unembed] [--sampling-data binding|study|study:<group>|FILE] [--sampling-size 1024] [--per-token] [--mala-every 20] [--device auto|cpu|webgpu|cuda] --out DIR';
+
+export const STUDY_USAGE = `introspect study influence [--series DIR|org/name|list.json] [--steps 0,100,5000-10000/500] [--data ${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs 100] ${SAMPLING_USAGE}`;
+export const LLC_USAGE = `introspect llc --model DIR [--data binding|${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs 100] (lists of --epsilon and --nbeta sweep them) ${SAMPLING_USAGE}`;
+
+function samplingSettings(v: SamplingValues, epsilon: number, nbeta: number | undefined): SamplingSettings {
+  const count = (k: 'chains' | 'draws' | 'every' | 'batch' | 'init-batches') => positiveInt(v[k], `--${k}`);
+  const burnIn = integer(v['burn-in'], '--burn-in');
+  if (burnIn < 0) throw new IntrospectError(`must be ≥ 0, got ${burnIn}`, '--burn-in');
+  return {
+    sampler: oneOf(v.sampler!, SAMPLERS, '--sampler'),
+    epsilon,
+    ...(nbeta === undefined ? {} : { nbeta }),
+    gamma: nonNegativeNumber(v.gamma, '--gamma'),
+    weightDecay: nonNegativeNumber(v['weight-decay'], '--weight-decay'),
+    ...(v['bounding-box'] === undefined ? {} : { boundingBox: positiveNumber(v['bounding-box'], '--bounding-box') }),
+    noiseLevel: nonNegativeNumber(v.noise, '--noise'),
+    alpha: nonNegativeNumber(v['rms-alpha'], '--rms-alpha'),
+    rmsEps: positiveNumber(v['rms-eps'], '--rms-eps'),
+    chains: count('chains'),
+    draws: count('draws'),
+    burnIn,
+    every: count('every'),
+    batchSize: count('batch'),
+    seed: integer(v.seed, '--seed'),
+    initBatches: count('init-batches'),
+    restrict: v.restrict!,
+    perToken: v['per-token']!,
+    malaEvery: integer(v['mala-every'], '--mala-every'),
+  };
+}
+
+const numbers = (v: string, flag: string) => v.split(',').map((x) => positiveNumber(x.trim(), flag));
+
+/** The progress bar's label follows the message (checkpoint, chain). */
+function bar(): (done: number, total: number, message: string) => void {
+  let label = '';
+  let draw = progressBar('');
+  return (done, total, message) => {
+    const head = message.split(':')[0];
+    if (head !== label) {
+      label = head;
+      draw = progressBar(head);
+    }
+    draw(done, total);
+  };
+}
+
+export async function runStudyCommand(argv: string[]): Promise<void> {
+  const [kind, ...rest] = argv;
+  if (kind !== 'influence') throw new IntrospectError(`unknown study "${kind ?? ''}" (influence)`, 'study');
+  const { values: v } = parse(rest, {
+    ...SAMPLING_FLAGS,
+    series: { type: 'string' },
+    steps: { type: 'string' },
+    data: { type: 'string', default: INFLUENCE_STUDY.defaults.data },
+    pairs: { type: 'string', default: String(INFLUENCE_STUDY.defaults.pairs) },
+  });
+  const out = required(v.out, '--out');
+  const settings: InfluenceSettings = {
+    series: v.series ?? embeddedSeriesDir(),
+    ...(v.steps ? { steps: stepList(v.steps, '--steps') } : {}),
+    data: v.data!,
+    pairs: positiveInt(v.pairs, '--pairs'),
+    samplingData: v['sampling-data'] ?? (v.data === 'binding-correctness' ? 'binding' : 'study'),
+    samplingSize: positiveInt(v['sampling-size'], '--sampling-size'),
+    dataSeed: integer(v['data-seed'], '--data-seed'),
+    sampling: samplingSettings(v, positiveNumber(v.epsilon, '--epsilon'), v.nbeta === undefined ? undefined : positiveNumber(v.nbeta, '--nbeta')),
+  };
+  const progress = bar();
+  const summary = await runInfluenceStudy(settings, out, { onProgress: progress, device: modelOptions(v).device });
+  console.log(`wrote ${out}: ${summary.rows.length} checkpoints of ${summary.series}`);
+  for (const r of summary.rows) {
+    const blocks = Object.entries(r.result.bif ?? {}).map(([obs, b]) => `${obs}: ${b.blocks.map((x) => `${x.from}→${x.to} ${x.bif.toExponential(2)}`).join(', ')}`);
+    console.log(`  step ${String(r.step).padStart(6)}  LLC ${r.result.llc.mean.toFixed(2)} ± ${r.result.llc.std.toFixed(2)}  MALA ${r.result.mala.mean.toFixed(2)}  ${blocks.join(' | ')}`);
+  }
+}
+
+export async function runLlcCommand(argv: string[]): Promise<void> {
+  const { values: v } = parse(argv, { ...SAMPLING_FLAGS, model: { type: 'string' }, data: { type: 'string', default: 'binding' }, pairs: { type: 'string', default: '100' } });
+  const model = required(v.model, '--model');
+  const out = required(v.out, '--out');
+  const dataSeed = integer(v['data-seed'], '--data-seed');
+  const size = positiveInt(v['sampling-size'], '--sampling-size');
+  const samplingName = v['sampling-data'] ?? v.data!;
+  const sampling = studyData(samplingName, samplingName === 'binding' ? size : positiveInt(v.pairs, '--pairs'), dataSeed).samples;
+  const epsilons = numbers(v.epsilon!, '--epsilon');
+  const nbetas = v.nbeta === undefined ? [undefined] : numbers(v.nbeta, '--nbeta');
+  const cells: { epsilon: number; nbeta: number; llc: number; std: number; mala: number; failed: number }[] = [];
+  const sweep = epsilons.length * nbetas.length > 1;
+  for (const nbeta of nbetas)
+    for (const epsilon of epsilons) {
+      const s = samplingSettings(v, epsilon, nbeta);
+      const dir = sweep ? join(out, `eps-${epsilon}_nbeta-${nbeta ?? 'default'}`) : out;
+      const progress = progressBar(sweep ? `ε ${epsilon}, nβ ${nbeta ?? 'default'}` : 'sampling');
+      const r = await sampleCheckpoint(model, sampling, undefined, s, dir, { onChain: (c, d, t) => progress(c * t + d, s.chains * t), device: modelOptions(v).device });
+      cells.push({ epsilon, nbeta: r.nbeta, llc: r.llc.mean, std: r.llc.std, mala: r.mala.mean, failed: r.llc.failed.length });
+      console.log(`ε ${epsilon}  nβ ${r.nbeta.toFixed(2)}: LLC ${r.llc.mean.toFixed(3)} ± ${r.llc.std.toFixed(3)} over ${s.chains - r.llc.failed.length} chains, MALA acceptance ${r.mala.mean.toFixed(3)}, L(θ*) ${r.initLoss.toFixed(4)}`);
+      for (const f of r.llc.failed) console.log(`  ${f.error}`);
+    }
+  if (!sweep) return;
+  writeJsonAtomic(join(out, 'sweep.json'), cells);
+  const lines = (y: 'llc' | 'mala') =>
+    [...new Set(cells.map((c) => c.nbeta))].map((nb) => {
+      const row = cells.filter((c) => c.nbeta === nb);
+      return { name: `nβ ${nb.toPrecision(3)}`, xs: row.map((c) => c.epsilon), ys: row.map((c) => c[y]), ...(y === 'llc' ? { lo: row.map((c) => c.llc - c.std), hi: row.map((c) => c.llc + c.std) } : {}) };
+    });
+  const logX = Math.max(...epsilons) / Math.min(...epsilons) >= 10;
+  writePng(join(out, 'sweep-llc.png'), linePlotPng({ series: lines('llc'), title: 'LLC over step size and inverse temperature', xLabel: 'ε', yLabel: 'λ̂', logX }));
+  writePng(join(out, 'sweep-mala.png'), linePlotPng({ series: lines('mala'), title: 'MALA acceptance', xLabel: 'ε', yLabel: 'acceptance', yRange: [0, 1], logX }));
+  console.log(`wrote ${join(out, 'sweep.json')}, sweep-llc.png, sweep-mala.png`);
+}

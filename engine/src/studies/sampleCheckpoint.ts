@@ -1,0 +1,193 @@
+/**
+ * Sampling one checkpoint: its chains (each recorded as it finishes, so a killed run resumes at
+ * the next unfinished chain), then the estimators over the records — the LLC and, with observed
+ * samples, BIF matrices — written as `result.json` (which marks the checkpoint done),
+ * `bif.safetensors` and diagnostic plots.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Device } from '../api/types';
+import { writeJsonAtomic } from '../atomicWrite';
+import { loadParameters } from '../autodiff/load';
+import { writeSafetensors } from '../checkpoint/safetensors';
+import { IntrospectError } from '../errors';
+import { type ChainRecord, type ChainSettings, chainSteps, runChain } from '../sampling/chain';
+import { readChainRecord, writeChainRecord } from '../sampling/record';
+import { parseRestriction } from '../sampling/restriction';
+import { defaultNbeta, type SamplerKind } from '../sampling/sgmcmc';
+import { SampleLosses, TransformerTarget } from '../sampling/transformer';
+import { type BifResult, bifEstimate } from '../slt/bif';
+import { type LlcEstimate, llcEstimate } from '../slt/llc';
+import { mean } from '../slt/stats';
+import { Tokenizer } from '../tokenizer';
+import { observedSamples, samplingExamples } from './data/tokenize';
+import type { StudySample } from './data/samples';
+import { plotBifMatrix, plotChainDiagnostics } from './plots';
+
+export interface SamplingSettings {
+  sampler: SamplerKind;
+  epsilon: number;
+  /** Default: batch size / ln(batch size), as devinterp. */
+  nbeta?: number;
+  gamma: number;
+  weightDecay: number;
+  boundingBox?: number;
+  noiseLevel: number;
+  alpha: number;
+  rmsEps: number;
+  chains: number;
+  draws: number;
+  burnIn: number;
+  every: number;
+  batchSize: number;
+  seed: number;
+  /** Minibatches L(θ*) is averaged over. */
+  initBatches: number;
+  /** Weight restriction (`full`, `l0.h1`, …). */
+  restrict: string;
+  /** Also record every token's loss of the observed samples at every draw. */
+  perToken: boolean;
+  /** MALA acceptance measured every this many steps (0: never; each costs a gradient evaluation). */
+  malaEvery: number;
+}
+
+/** Defaults calibrated on the embedded model's series (docs/studies.md). */
+export const SAMPLING_DEFAULTS: SamplingSettings = {
+  sampler: 'rmsprop-sgld',
+  epsilon: 1e-4,
+  gamma: 100,
+  weightDecay: 0,
+  noiseLevel: 1,
+  alpha: 0.99,
+  rmsEps: 0.1,
+  chains: 4,
+  draws: 200,
+  burnIn: 0,
+  every: 1,
+  batchSize: 32,
+  seed: 0,
+  initBatches: 32,
+  restrict: 'full',
+  perToken: false,
+  malaEvery: 20,
+};
+
+export interface CheckpointResult {
+  dir: string;
+  initLoss: number;
+  nbeta: number;
+  /** Coordinates sampled (the restriction's size). */
+  sampled: number;
+  llc: LlcEstimate;
+  /** Mean MALA acceptance over each chain's measured steps (NaN when none were). */
+  mala: { mean: number; perChain: Record<number, number> };
+  /** BIF of the observed samples by observable (`sequence`, `claim`): block means; matrices in bif.safetensors. */
+  bif?: Record<string, Omit<BifResult, 'bif' | 'correlation'>>;
+  /** Each group's mean loss at θ* by observable: how the checkpoint itself treats the groups. */
+  atCenter?: Record<string, Record<string, number>>;
+}
+
+export const RESULT_FILE = 'result.json';
+export const chainFile = (dir: string, chain: number) => join(dir, `chain-${chain}.safetensors`);
+
+export interface CheckpointHooks {
+  signal?: AbortSignal;
+  /** Progress of chain `chain`: its steps done of its total. */
+  onChain?: (chain: number, done: number, total: number) => void;
+  device?: Device;
+}
+
+/** Results already written for this checkpoint folder, if it finished. */
+export function finishedResult(outDir: string): CheckpointResult | undefined {
+  const file = join(outDir, RESULT_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CheckpointResult) : undefined;
+}
+
+export async function sampleCheckpoint(
+  modelDir: string,
+  sampling: StudySample[],
+  observed: StudySample[] | undefined,
+  s: SamplingSettings,
+  outDir: string,
+  hooks: CheckpointHooks = {},
+): Promise<CheckpointResult> {
+  const done = finishedResult(outDir);
+  if (done) return done;
+  mkdirSync(outDir, { recursive: true });
+  const { layout, flat } = await loadParameters(modelDir);
+  const tokenizer = await Tokenizer.fromDir(modelDir);
+  const restriction = parseRestriction(s.restrict, layout);
+  const nbeta = s.nbeta ?? defaultNbeta(s.batchSize);
+  const settings: ChainSettings = { ...s, nbeta };
+  const target = await TransformerTarget.create(layout, flat, samplingExamples(tokenizer, sampling), { batchSize: s.batchSize, seed: s.seed, restriction, device: hooks.device });
+  const samples = observed ? observedSamples(tokenizer, observed) : undefined;
+  const observer = samples ? await SampleLosses.create(layout, flat, samples, { perToken: s.perToken, device: hooks.device }) : undefined;
+  try {
+    const records: ChainRecord[] = [];
+    for (let c = 0; c < s.chains; c++) {
+      const file = chainFile(outDir, c);
+      if (existsSync(file)) {
+        records.push(await readChainRecord(file));
+        hooks.onChain?.(c, chainSteps(s), chainSteps(s));
+        continue;
+      }
+      const record = await runChain(target, restriction, settings, c, observer ? [observer] : [], {
+        signal: hooks.signal,
+        onStep: (d, t) => hooks.onChain?.(c, d, t),
+      });
+      await writeChainRecord(file, record);
+      records.push(record);
+    }
+    const initLoss = await target.initLoss(s.initBatches);
+    const llc = llcEstimate(records, initLoss, nbeta);
+    const malaPerChain = Object.fromEntries(records.filter((r) => !r.error).map((r) => [r.chain, mean(r.steps.mala.filter((a) => !Number.isNaN(a)))]));
+    const result: CheckpointResult = {
+      dir: modelDir,
+      initLoss,
+      nbeta,
+      sampled: restriction.count,
+      llc,
+      mala: { mean: mean(Object.values(malaPerChain)), perChain: malaPerChain },
+    };
+    if (observed && observer) {
+      const info = observed.map((o) => ({ group: o.group, pair: o.pair }));
+      const center = await observer.observe(flat);
+      const matrices: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
+      result.bif = {};
+      result.atCenter = {};
+      for (const obs of ['sequence', 'claim'].filter((k) => k in observer.sizes)) {
+        const { bif, correlation, ...rest } = bifEstimate(records, obs, info);
+        result.bif[obs] = rest;
+        const n = observed.length;
+        matrices[`bif.${obs}`] = { dtype: 'float32', shape: [n, n], data: Float32Array.from(bif) };
+        matrices[`correlation.${obs}`] = { dtype: 'float32', shape: [n, n], data: Float32Array.from(correlation) };
+        result.atCenter[obs] = groupMeans(center[obs], info.map((i) => i.group));
+        plotBifMatrix(join(outDir, `bif-${obs}.png`), bif, info, `BIF (−Cov of ${obs} losses over draws)`);
+      }
+      await writeSafetensors(join(outDir, 'bif.safetensors'), matrices);
+    }
+    plotChainDiagnostics(outDir, records, initLoss);
+    writeJsonAtomic(join(outDir, RESULT_FILE), result);
+    return result;
+  } finally {
+    await target.release();
+    await observer?.release();
+  }
+}
+
+function groupMeans(values: Float32Array, groups: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const g of new Set(groups)) out[g] = mean(groups.flatMap((x, i) => (x === g ? [values[i]] : [])));
+  return out;
+}
+
+/** Checks a folder's recorded settings against this run's: a resumed run must be the same run. */
+export function checkSameRun(file: string, settings: unknown): void {
+  if (!existsSync(file)) {
+    writeJsonAtomic(file, settings);
+    return;
+  }
+  const before = JSON.parse(readFileSync(file, 'utf8'));
+  if (JSON.stringify(before) !== JSON.stringify(settings))
+    throw new IntrospectError('holds a run with other settings; resume it with the same ones or use another output folder', file);
+}
