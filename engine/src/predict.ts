@@ -14,7 +14,8 @@ import { argmax } from './patching';
  */
 export function variablePrompt(code: string, variable: string): string {
   if (!/^[A-Za-z_$][\w$]*$/.test(variable)) throw new IntrospectError(`"${variable}" is not a variable name`, 'variable');
-  const body = code.replace(/\s+$/, '');
+  // A program that already ends with a query line (`#q:`, as binding programs do) gets this one instead.
+  const body = code.replace(/\s+$/, '').replace(/(^|\n)#[A-Za-z_$][\w$]*:[ \t]*$/, '').replace(/\s+$/, '');
   if (!body) throw new IntrospectError('empty program: there is no code to query', 'code');
   return `${body}\n#${variable}:`;
 }

@@ -33,6 +33,12 @@ test('predict prints top-k values with probabilities', () => {
   const p = JSON.parse(r.out);
   assert.equal(p.top.length, 5);
   assert.equal(p.prompt, 'a = 3\nb = a\nc = 7\nd = b\n#d:');
+  // A program file that ends with its own query line (as binding programs do) is queried once.
+  const queried = join(root, 'queried.py');
+  writeFileSync(queried, 'a = 3\nb = a\nc = 7\nd = b\n#d:\n');
+  const q = cli('predict', '--model', model, '--file', queried, '--var', 'd', '--device', 'cpu', '--json');
+  assert.equal(q.code, 0, q.err);
+  assert.equal(JSON.parse(q.out).prompt, 'a = 3\nb = a\nc = 7\nd = b\n#d:');
 });
 
 test('patch writes a layer × token grid', () => {
@@ -75,8 +81,10 @@ test('patch leaves no half-written output when it fails', () => {
 
 test('demo: the embedded model predicts and traces an example program, writing grids and heatmaps', () => {
   const out = join(root, 'demo');
-  const r = cli('demo', '--out', out, '--device', 'cpu');
+  // The default device: where auto falls back (no GPU here), it says so once, not once per graph.
+  const r = cli('demo', '--out', out);
   assert.equal(r.code, 0, r.err);
+  assert.ok((r.err.match(/fell back/g) ?? []).length <= 1, r.err);
   for (const f of ['program.py', 'prediction.json', 'grid_resid.json', 'heatmap_resid.png', 'grid_heads.json', 'heatmap_heads.png'])
     assert.ok(existsSync(join(out, f)), f);
   const p = JSON.parse(readFileSync(join(out, 'prediction.json'), 'utf8'));

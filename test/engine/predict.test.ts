@@ -49,6 +49,12 @@ for (const modelType of ['llama', 'gpt2', 'gpt_neox'] as const) {
   });
 }
 
+test('variablePrompt replaces a query line the program already ends with', () => {
+  assert.equal(variablePrompt('a = 3\nb = a\n#b:\n', 'b'), 'a = 3\nb = a\n#b:');
+  assert.equal(variablePrompt('a = 3\nb = a\n#b: ', 'a'), 'a = 3\nb = a\n#a:');
+  assert.equal(variablePrompt('# a comment\nx = 1', 'x'), '# a comment\nx = 1\n#x:');
+});
+
 test('variablePrompt rejects an empty program and a non-identifier', () => {
   assert.throws(() => variablePrompt('  \n', 'x'), /empty program/);
   assert.throws(() => variablePrompt('a = 1', '1x'), /not a variable name/);

@@ -14,6 +14,9 @@ const AUTO_ORDER: ResolvedDevice[] = ['cuda', 'webgpu', 'cpu'];
 
 export type Log = (message: string) => void;
 
+/** Fallbacks already reported: a model builds many graphs, and the reason is the same for each. */
+const reportedFallbacks = new Set<string>();
+
 export async function createSession(
   modelPath: string,
   device: Device,
@@ -35,7 +38,11 @@ export async function createSession(
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
       });
-      if (failures.length) log(`device ${d} (fell back: ${failures.join('; ')})`);
+      const fallback = `device ${d} (fell back: ${failures.join('; ')})`;
+      if (failures.length && !reportedFallbacks.has(fallback)) {
+        reportedFallbacks.add(fallback);
+        log(fallback);
+      }
       return { session, device: d };
     } catch (e) {
       failures.push(`${d}: ${(e as Error).message.split('\n')[0]}`);
