@@ -13,6 +13,7 @@ const targets = [
   { entry: 'extension/src/extension.ts', out: 'dist/extension.js', ...node, external },
   { entry: 'webview/src/heatmap/main.ts', out: 'dist/webview/heatmap.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022' },
   { entry: 'webview/src/runner/main.ts', out: 'dist/webview/runner.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022' },
+  { entry: 'webview/src/study/main.ts', out: 'dist/webview/study.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 await Promise.all(

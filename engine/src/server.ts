@@ -15,12 +15,14 @@ import {
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
 import {
+  benchResumeRequest,
   benchRunRequest,
   EngineErrorCode,
   type EngineErrorData,
   listModelsRequest,
   listResultsRequest,
   listRunnablesRequest,
+  listStudiesRequest,
   loadModelRequest,
   logNotification,
   type LogLevel,
@@ -29,21 +31,28 @@ import {
   progressNotification,
   type RunSummary,
   statusRequest,
+  studyMatrixRequest,
+  studyResultRequest,
+  studyCreateRequest,
+  studyRunRequest,
   traceRequest,
 } from './api/protocol';
 import { findHubCacheModels } from './checkpoint/folder';
 import { IntrospectError } from './errors';
-import { embeddedModelDir } from './embedded';
+import { embeddedModelDir, embeddedSeriesDir } from './embedded';
 import { LoadedModel } from './model';
 import { predictNext, variablePrompt } from './predict';
 import type { Summary } from './tasks/analysis';
 import { overrideSuite } from './tasks/config';
 import { benchmarkModelLoader, REFERENCE_MODELS } from './tasks/modelLoader';
 import { CONFIG_FILE, listRunDirs, readRunConfig, SUMMARY_FILE } from './tasks/results';
-import { runSuite } from './tasks/runner';
+import { resumeExperiment, runSuite } from './tasks/runner';
 import { ModelPool } from './tasks/textModel';
 import { patchedTopK, traceVariable } from './trace';
 import { getSuite, listSuites } from '../../experiments/index';
+import { GENERATED_DATA } from './studies/data/index';
+import { createStudy, listStudies, readStudyMatrix, readStudySummary, resumeStudy } from './studies/folders';
+import { INFLUENCE_STUDY } from '../../experiments/studies';
 
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
 
@@ -164,36 +173,54 @@ handle(patchedTopKRequest, (params, signal) =>
 );
 
 handle0(listRunnablesRequest, async () => ({
-  runnables: listSuites().map((suite) => ({
-    kind: 'suite' as const,
-    id: suite.name,
-    description: suite.description,
-    experiments: suite.experiments.map((e) => e.name),
-    defaultLengths: suite.experiments[0]?.lengths ?? [],
-  })),
+  runnables: [
+    ...listSuites().map((suite) => ({
+      kind: 'suite' as const,
+      id: suite.name,
+      description: suite.description,
+      experiments: suite.experiments.map((e) => e.name),
+      defaultLengths: suite.experiments[0]?.lengths ?? [],
+    })),
+    {
+      kind: 'study' as const,
+      id: INFLUENCE_STUDY.id,
+      description: INFLUENCE_STUDY.description,
+      experiments: [INFLUENCE_STUDY.id],
+      defaultLengths: [],
+      studyDefaults: { ...INFLUENCE_STUDY.defaults, series: embeddedSeriesOrNone() },
+      studyData: [...GENERATED_DATA],
+    },
+  ],
   referenceModels: [...REFERENCE_MODELS],
 }));
 
+function embeddedSeriesOrNone(): string | undefined {
+  try {
+    return embeddedSeriesDir();
+  } catch {
+    return undefined;
+  }
+}
+
 // Benchmarks load their own models (a pool per run), so hovers keep working while one runs.
 handle(benchRunRequest, async (params, signal) => {
-  if (params.kind === 'study') {
-    throw new ResponseError(EngineErrorCode.NotAvailable, `Developmental studies are not available in this build ("${params.id}").`);
-  }
+  if (params.kind === 'study') throw new IntrospectError(`"${params.id}" is a study: run it with study/create and study/run`, 'kind');
   const suite = overrideSuite(getSuite(params.id), { lengths: params.lengths, samplesPerLength: params.n, batchSize: params.batchSize });
   const pool = new ModelPool(benchmarkModelLoader({ device: params.device, dtype: params.dtype }));
-  const count = suite.experiments.length;
+  // One bar for the suite, counted in programs: each experiment scores models × lengths × n of them.
+  const sizes = suite.experiments.map((e) => params.models.length * e.lengths.length * e.samplesPerLength);
+  const total = sizes.reduce((a, b) => a + b, 0);
   let current = -1; // the experiment now running; each one starts with a "starting"/"resuming" report
   try {
     const result = await runSuite(suite, params.models, {
       pool,
       outDir: params.resultsDir,
       signal,
-      onProgress: (done, total, message) => {
+      onProgress: (done, _total, message) => {
         if (message === 'starting' || message.startsWith('resuming')) current++;
+        const before = sizes.slice(0, current).reduce((a, b) => a + b, 0);
         const name = suite.experiments[current]?.name ?? suite.name;
-        // One bar for the suite: each experiment is an equal share of it.
-        const permille = Math.round(1000 * (current + (total > 0 ? done / total : 0)));
-        progress(params.progressToken, permille, 1000 * count, `${name} (${current + 1}/${count}): ${message}`);
+        progress(params.progressToken, before + done, total, `${name} (${current + 1}/${sizes.length}): ${message}`);
       },
     });
     return result.runs.map((r) => runSummary(r.runDir));
@@ -201,6 +228,28 @@ handle(benchRunRequest, async (params, signal) => {
     await pool.unloadAll();
   }
 });
+
+handle(benchResumeRequest, async (params, signal) => {
+  const pool = new ModelPool(benchmarkModelLoader({ device: params.device, dtype: params.dtype }));
+  try {
+    const r = await resumeExperiment(params.dir, { pool, signal, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) });
+    return [runSummary(r.runDir)];
+  } finally {
+    await pool.unloadAll();
+  }
+});
+
+handle(studyCreateRequest, async (params) => {
+  if (params.id !== INFLUENCE_STUDY.id) throw new IntrospectError(`unknown study "${params.id}" (${INFLUENCE_STUDY.id})`, 'study');
+  return { dir: createStudy(params.resultsDir, params.id, params.settings) };
+});
+// Studies load their own checkpoints, so hovers keep working while one runs.
+handle(studyRunRequest, async (params, signal) =>
+  resumeStudy(params.dir, { signal, device: params.device, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) }),
+);
+handle(listStudiesRequest, async (params) => listStudies(params.resultsDir));
+handle(studyResultRequest, async (params) => readStudySummary(params.dir));
+handle(studyMatrixRequest, (params) => readStudyMatrix(params.dir, params.step, params.observable));
 
 handle(listResultsRequest, async (params) =>
   listRunDirs(params.resultsDir)

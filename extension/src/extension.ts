@@ -11,6 +11,7 @@ import { HeatmapPanels } from './heatmap/panel';
 import * as hover from './predict/hover';
 import { Predictor } from './predict/predictor';
 import { RunnerView } from './runner/view';
+import { StudyPanels } from './study/panel';
 import { SECTION } from './settings';
 
 let engine: EngineClient | undefined;
@@ -20,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   context.subscriptions.push(engine);
   const predictor = new Predictor(engine);
   const panels = new HeatmapPanels(context, engine);
-  const runner = new RunnerView(context, engine);
+  const runner = new RunnerView(context, engine, new StudyPanels(context, engine));
   hover.register(context, engine, predictor);
   predictSelection.register(context, engine, predictor);
   traceVariable.register(context, engine, panels);
@@ -32,9 +33,7 @@ export function activate(context: vscode.ExtensionContext): { engine: EngineClie
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!['model', 'device', 'dtype'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) return;
-      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Introspect: loading model' }, () =>
-        client.reloadModel().catch((err: Error) => void vscode.window.showErrorMessage(`Introspect: could not load the model: ${err.message}`)),
-      );
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Introspect: loading model' }, () => client.reloadModel());
     }),
   );
   // Returned for the in-extension-host tests (vscode.extensions.getExtension(...).exports).

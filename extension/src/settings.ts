@@ -50,6 +50,10 @@ export function resultsFolder(settings: Settings, context: vscode.ExtensionConte
   return ws ? path.join(ws.uri.fsPath, 'results') : path.join(context.globalStorageUri.fsPath, 'results');
 }
 
+/** Writes a setting where it is set now (the workspace's value would hide a user-level one), else for the user. */
 export async function updateSetting<K extends keyof Settings>(key: K, value: Settings[K]): Promise<void> {
-  await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const where = c.inspect(key);
+  const target = where?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await c.update(key, value, target);
 }

@@ -8,7 +8,7 @@
  * Skipped only when code-server, Node 24 or chromium are missing (test/e2e/setup.sh installs them).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -52,7 +52,8 @@ after(async () => {
 test('the installed .vsix carries the bundles and onnxruntime-node with only its Linux binaries', { skip }, () => {
   const installed = join(extensionsDir, 'introspect.introspect-0.1.0');
   for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview/heatmap.js', 'dist/webview/runner.js',
-    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'node_modules/onnxruntime-common/dist/cjs/package.json'])
+    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'node_modules/onnxruntime-common/dist/cjs/package.json',
+    'models/binding-tracer/model.safetensors', 'models/binding-tracer/series/step-7000/model.safetensors'])
     assert.ok(existsSync(join(installed, f)), f);
   assert.deepEqual(readdirSync(join(installed, 'node_modules/onnxruntime-node/bin/napi-v6')), ['linux']);
   assert.ok(!existsSync(join(installed, 'dist/engine.js.map')));
@@ -95,7 +96,8 @@ test('Predict Values in Selection decorates every assignment', { skip, timeout: 
   }
   await wb.page.screenshot({ path: join(SHOTS, 'predictions.png') });
   assert.equal(texts.length, 5, texts.join(' | '));
-  for (const v of ['a', 'b', 'c', 'd', 'e']) assert.ok(texts.some((t) => t.startsWith(`"${v} ⟶ `) && /\(\d+%\)/.test(t)), v);
+  // Short, to fit a split editor: the value and its probability (the detail is in the hover).
+  for (const t of texts) assert.match(t, /^"⟶ \\".{1,12}\\" \d+%"$/);
   await wb.runCommand('Introspect: Clear Predicted Values');
 });
 
@@ -115,6 +117,12 @@ test('Trace This Variable opens a heatmap of real patching results; a cell click
   await panel.locator('#title', { hasText: 'e — line 5 of sample.py' }).waitFor({ timeout: 90_000 });
   const meta = await panel.locator('#meta').innerText();
   assert.match(meta, /tiny-llama · resid · clean answer/);
+  // LD is explained where it is shown; a layers × tokens grid has one view, so no View select.
+  assert.match((await panel.locator('#meta abbr').getAttribute('title')) ?? '', /^Logit difference at the last position/);
+  assert.equal(await panel.locator('#view-label').isHidden(), true);
+  await panel.locator('#legend .colorbar').waitFor();
+  const [png, json] = await Promise.all(['#export-png', '#export-json'].map((id) => panel.locator(id).boundingBox()));
+  assert.ok(png && json && Math.abs(png.y - json.y) < 2, 'the export buttons stay on one row');
   const canvas = panel.locator('#chart');
   await canvas.waitFor();
   const box = await canvas.boundingBox();
@@ -191,8 +199,9 @@ test('benchmark and study commands, device and model pickers list their choices'
   await wb.page.keyboard.press('Escape');
   await wb.clearNotifications();
   await wb.runCommand('Introspect: Run Developmental Study');
-  await wb.notification('developmental studies are not available in this build');
-  await wb.clearNotifications();
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: "The embedded model's series" }).waitFor();
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a series folder' }).waitFor();
+  await wb.page.keyboard.press('Escape');
   await wb.runCommand('Introspect: Choose Device');
   for (const d of ['auto', 'cpu', 'cuda', 'webgpu']) await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: d }).first().waitFor();
   await wb.page.keyboard.press('Escape');
@@ -203,6 +212,79 @@ test('benchmark and study commands, device and model pickers list their choices'
   await wb.page.keyboard.press('Escape');
 });
 
+test('with no model chosen, the embedded model is offered and run; runs from the palette cancel and resume in the panel', { skip, timeout: 240_000 }, async () => {
+  const settingsFile = join(ws.dir, '.vscode', 'settings.json');
+  const original = readFileSync(settingsFile, 'utf8');
+  const withModel = (model: string | undefined) => {
+    const s = JSON.parse(original);
+    if (model === undefined) delete s['introspect.model'];
+    else s['introspect.model'] = model;
+    writeFileSync(settingsFile, JSON.stringify(s, null, 1));
+  };
+  const status = (name: string) => wb.page.locator('.statusbar-item', { hasText: `Introspect: ${name} · cpu` }).waitFor({ timeout: 60_000 });
+  try {
+    await wb.runCommand('Introspect: Open Experiment Runner');
+    const view = wb.webview(EXT_ID, true);
+    await view.locator('#models vscode-checkbox[label="oracle (reference)"]').waitFor({ timeout: 30_000 });
+    await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
+      el.value = 'suite:variable-binding';
+      el.dispatchEvent(new Event('change'));
+    });
+    const oracle = view.locator('#models vscode-checkbox[label="oracle (reference)"]');
+    if (!(await oracle.evaluate((el: HTMLElement & { checked: boolean }) => el.checked))) await oracle.click();
+    // No model in the settings: the engine loads the embedded one, and the runner's list follows.
+    withModel(undefined);
+    await status('binding-tracer');
+    const embedded = view.locator('#models vscode-checkbox[label="binding-tracer"]');
+    await embedded.waitFor({ timeout: 30_000 });
+    assert.equal(await embedded.evaluate((el: HTMLElement & { checked: boolean }) => el.checked), true);
+    assert.equal(await view.locator('#models vscode-checkbox[label="oracle (reference)"]').evaluate((el: HTMLElement & { checked: boolean }) => el.checked), true, 'the tick survives');
+    assert.ok(await view.locator('body').evaluate((b) => b.scrollWidth <= b.clientWidth), 'no horizontal scrollbar');
+
+    // From the palette, on the embedded model: the panel shows its progress in programs, and Cancel.
+    await wb.runCommand('Introspect: Run Benchmark Suite');
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'variable-binding' }).first().click();
+    await wb.page.locator('.quick-input-widget input').fill('50');
+    await wb.page.keyboard.press('Enter');
+    await view.locator('#status', { hasText: /^\d+\/1700 — variable_binding \(1\/2\)/ }).waitFor({ timeout: 60_000 });
+    await view.locator('#cancel').click();
+    await view.locator('#status', { hasText: 'Cancelled.' }).waitFor({ timeout: 30_000 });
+    const unfinished = view.locator('#results li', { hasText: /^variable_binding — .* \(unfinished\) Resume$/ });
+    await unfinished.waitFor({ timeout: 10_000 }).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\nresults: ${await view.locator('#results').innerText()}`);
+    });
+    await unfinished.locator('a', { hasText: 'Resume' }).click();
+    await view.locator('#status', { hasText: 'Finished' }).waitFor({ timeout: 120_000 });
+    await view.locator('#chart-title', { hasText: 'variable_binding: accuracy by length (n = 50 per point)' }).waitFor();
+    await wb.clearNotifications();
+
+    // Choose Model refuses a folder that is not a checkpoint, and changes nothing.
+    await wb.runCommand('Introspect: Choose Model');
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'the embedded model' }).waitFor();
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a checkpoint folder' }).click();
+    const input = wb.page.locator('.quick-input-widget input');
+    await input.fill(ws.dir);
+    await wb.page.keyboard.press('Enter');
+    await wb.notification(`${ws.dir} is not a checkpoint folder: it has no config.json`);
+    await status('binding-tracer');
+    await wb.clearNotifications();
+
+    // A bad folder set by hand keeps the loaded model, says why once, and offers the way back.
+    withModel(ws.dir);
+    const message = await wb.notification(/could not load .*Keeping binding-tracer\./);
+    assert.match(message, new RegExp(`could not load ${ws.dir}`));
+    await status('binding-tracer');
+    await wb.page.locator('.notifications-toasts .monaco-button', { hasText: 'Use the embedded model' }).first().click();
+    const model = () => JSON.parse(readFileSync(settingsFile, 'utf8'))['introspect.model'];
+    for (let i = 0; i < 50 && model() !== ''; i++) await wb.page.waitForTimeout(100);
+    assert.equal(model(), '', 'the workspace setting now names the embedded model');
+    await wb.clearNotifications();
+  } finally {
+    writeFileSync(settingsFile, original);
+    await status('tiny-llama');
+  }
+});
+
 test('after a window reload the heatmap panel is restored from its saved state', { skip, timeout: 120_000 }, async () => {
   await wb.page.reload();
   await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -211,6 +293,47 @@ test('after a window reload the heatmap panel is restored from its saved state',
   await panel.locator('#meta', { hasText: 'tiny-llama · heads ·' }).waitFor({ timeout: 60_000 });
   await panel.locator('#chart').waitFor();
   await wb.page.screenshot({ path: join(SHOTS, 'restored.png') });
+});
+
+test('the runner runs a developmental study; Cancel stops it, Resume finishes it, its panel charts it', { skip, timeout: 300_000 }, async () => {
+  // One webview panel at a time, so the study's is the one found.
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Introspect: Open Experiment Runner');
+  const view = wb.webview(EXT_ID, true);
+  await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
+    el.value = 'study:influence';
+    el.dispatchEvent(new Event('change'));
+  });
+  await view.locator('#study-form').waitFor();
+  assert.equal(await view.locator('#suite-form').isHidden(), true);
+  assert.equal(await view.locator('#data').evaluate((el: HTMLElement & { value: string }) => el.value), 'binding-correctness');
+  await view.locator('#series input').fill(ws.seriesDir);
+  await view.locator('#pairs input').fill('3');
+  await view.locator('#chains input').fill('2');
+  await view.locator('#draws input').fill('150');
+  await view.locator('#run').click();
+  await view.locator('#status', { hasText: /step 3 \(2\/3\): chain 1\/2/ }).waitFor({ timeout: 120_000 });
+  const t0 = Date.now();
+  await view.locator('#cancel').click();
+  await view.locator('#status', { hasText: 'Cancelled.' }).waitFor({ timeout: 30_000 });
+  const cancelMs = Date.now() - t0;
+  console.log(`study cancelled ${cancelMs} ms after Cancel`);
+  assert.ok(cancelMs < 5000, `cancelled after ${cancelMs} ms`);
+  const item = view.locator('#results li', { hasText: /influence: train — .* \(unfinished, 1\/3 checkpoints\)/ });
+  await item.waitFor({ timeout: 10_000 });
+  await item.locator('a', { hasText: 'Resume' }).click();
+  await view.locator('#status', { hasText: 'Finished.' }).waitFor({ timeout: 180_000 });
+  await view.locator('#results li', { hasText: /influence: train — .* \(3\/3 checkpoints\)/ }).waitFor({ timeout: 10_000 });
+  // The study's panel filled in as checkpoints finished.
+  const panel = wb.webview(EXT_ID, false);
+  await panel.locator('#meta', { hasText: /^3\/3 checkpoints · data binding-correctness · rmsprop-sgld/ }).waitFor({ timeout: 30_000 });
+  for (const id of ['#bif-chart', '#llc-chart', '#matrix']) {
+    const box = await panel.locator(id).boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, id);
+  }
+  await panel.locator('#matrix-legend', { hasText: 'Samples ordered by group' }).waitFor({ timeout: 30_000 });
+  await wb.clearNotifications();
+  await wb.page.screenshot({ path: join(SHOTS, 'study.png') });
 });
 
 test('in Restricted Mode the hover predicts but never runs the workspace code', { skip, timeout: 180_000 }, async () => {

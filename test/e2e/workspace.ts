@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
+import { tinySeries } from '../studies/tinySeries';
 
 /** A variable-binding program of the kind the engine's tasks generate; `e` ends a chain a → b → d → e. */
 export const SAMPLE_PY = ['a = 5', 'b = a', 'c = 9', 'd = b', 'e = d', ''].join('\n');
@@ -11,6 +12,8 @@ export interface SampleWorkspace {
   dir: string;
   modelDir: string;
   resultsDir: string;
+  /** A real developmental series (a tiny model trained a few steps) for the studies. */
+  seriesDir: string;
 }
 
 export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
@@ -22,6 +25,7 @@ export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
   await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 2, dModel: 32, nHeads: 4, seed: 7 });
   // A second family, for switching models.
   await writeTinyCheckpoint(join(root, 'models', 'tiny-qwen2'), { modelType: 'qwen2', nLayers: 2, dModel: 32, nHeads: 4, seed: 8 });
+  const seriesDir = await tinySeries(join(root, 'train'));
   writeFileSync(join(dir, 'sample.py'), SAMPLE_PY);
   writeFileSync(join(dir, 'sample.js'), SAMPLE_JS);
   writeFileSync(
@@ -38,5 +42,5 @@ export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
       1,
     ),
   );
-  return { dir, modelDir, resultsDir };
+  return { dir, modelDir, resultsDir, seriesDir };
 }

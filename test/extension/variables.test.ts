@@ -14,6 +14,10 @@ test('identifierAt finds the name under a column and ignores numbers', () => {
   assert.equal(identifierAt('total = count + 1', 16, 'python'), undefined);
   assert.equal(identifierAt('total = count + 1', 6, 'python'), undefined);
   assert.deepEqual(identifierAt('let $el = 2', 5, 'javascript'), { name: '$el', start: 4 });
+  // A cursor right after a name is on it, as VS Code counts a word's end.
+  assert.deepEqual(identifierAt('c', 1, 'python'), { name: 'c', start: 0 });
+  assert.deepEqual(identifierAt('total = count + 1', 5, 'python'), { name: 'total', start: 0 });
+  assert.deepEqual(identifierAt('x=y', 1, 'python'), { name: 'x', start: 0 });
 });
 
 test('isAssigned recognises assignments, loops, parameters and declarations, not comparisons', () => {

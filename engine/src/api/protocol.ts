@@ -6,6 +6,7 @@
  * the client cancels with jsonrpc's `$/cancelRequest`, which the engine turns into an AbortSignal.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { InfluenceSettings, InfluenceSummary } from '../studies/influence';
 import type { Device, DType, Intervention, ModelInfo, PatchGrid, Prediction, TopToken } from './types';
 
 /** Error codes of ResponseErrors the engine sends (jsonrpc reserves -32768..-32000). */
@@ -95,6 +96,10 @@ export interface RunnableInfo {
   experiments: string[];
   /** Sequence lengths used when the user gives none. */
   defaultLengths: number[];
+  /** A study's settings when the user changes none (its series: the embedded model's, when installed). */
+  studyDefaults?: Omit<InfluenceSettings, 'series'> & { series?: string };
+  /** Data sets a study can be given by name (besides a JSON-lines file). */
+  studyData?: string[];
 }
 
 export interface BenchCatalog {
@@ -120,8 +125,18 @@ export interface BenchRunParams {
   batchSize: number;
   progressToken?: string;
 }
-/** Runs a suite or study; resolves with the summaries of the run folders it wrote. */
+/** Runs a suite; resolves with the summaries of the run folders it wrote. Progress counts programs. */
 export const benchRunRequest = new RequestType<BenchRunParams, RunSummary[], EngineErrorData>('bench/run');
+
+export interface BenchResumeParams {
+  /** An unfinished run folder. */
+  dir: string;
+  device: Device;
+  dtype: DType;
+  progressToken?: string;
+}
+/** Finishes a cancelled or crashed run folder (its finished samples are kept); resolves with its summary. */
+export const benchResumeRequest = new RequestType<BenchResumeParams, RunSummary[], EngineErrorData>('bench/resume');
 
 /** One point of a run's accuracy table. */
 export interface AccuracyPoint {
@@ -151,6 +166,63 @@ export interface ListResultsParams {
 }
 /** The run folders in a results folder, newest first. */
 export const listResultsRequest = new RequestType<ListResultsParams, RunSummary[], EngineErrorData>('results/list');
+
+// ---- developmental studies ----------------------------------------------------------------
+
+export interface StudyCreateParams {
+  /** A study `RunnableInfo.id`. */
+  id: string;
+  settings: InfluenceSettings;
+  /** Folder that receives the new study folder (`<id>_<time>/`). */
+  resultsDir: string;
+}
+/** Checks a study's settings (its series is read) and makes its folder; `study/run` then runs it. */
+export const studyCreateRequest = new RequestType<StudyCreateParams, { dir: string }, EngineErrorData>('study/create');
+
+/** One study folder, as the runner lists it. */
+export interface StudyRunInfo {
+  dir: string;
+  study: string;
+  /** The series' name. */
+  series: string;
+  startedAt: string;
+  finished: boolean;
+  /** Checkpoint steps in the plan, and those done. */
+  planned: number[];
+  done: number[];
+}
+
+export interface StudyRunParams {
+  dir: string;
+  device: Device;
+  progressToken?: string;
+}
+/**
+ * Runs a study folder to the end with its own settings: a new one, or an unfinished one resumed
+ * (finished checkpoints and chains are kept). Resolves with its summary.
+ */
+export const studyRunRequest = new RequestType<StudyRunParams, InfluenceSummary, EngineErrorData>('study/run');
+
+/** The study folders in a results folder, newest first. */
+export const listStudiesRequest = new RequestType<ListResultsParams, StudyRunInfo[], EngineErrorData>('study/list');
+
+/** A study folder's summary so far (its curves). */
+export const studyResultRequest = new RequestType<{ dir: string }, InfluenceSummary, EngineErrorData>('study/result');
+
+export interface StudyMatrixParams {
+  dir: string;
+  step: number;
+  /** `sequence` or `claim`. */
+  observable: string;
+}
+export interface StudyMatrix {
+  /** samples × samples, row-major: BIF = −covariance of the samples' losses over draws. */
+  bif: number[];
+  /** The samples in matrix order. */
+  samples: { group: string; pair?: number; text: string }[];
+}
+/** One checkpoint's BIF matrix. */
+export const studyMatrixRequest = new RequestType<StudyMatrixParams, StudyMatrix, EngineErrorData>('study/matrix');
 
 // ---- notifications (engine → client) ----------------------------------------------------
 

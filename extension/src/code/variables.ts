@@ -24,10 +24,13 @@ const IDENT: Record<CodeLanguage, RegExp> = { python: /[A-Za-z_]\w*/g, javascrip
 // Augmented assignments count; comparisons (`==`, `<=`, `>=`, `!=`) and arrows (`=>`) do not.
 const ASSIGN_OP = String.raw`\s*(?:[-+*/%&|^@]|\*\*|//|<<|>>|>>>|\?\?|&&|\|\|)?=(?![=>])`;
 
-/** The identifier that covers `column` on `line`, if any. */
+/**
+ * The identifier that covers `column` on `line`, if any. As in VS Code, a word's end counts as
+ * inside it: a cursor just after `c` is on `c`.
+ */
 export function identifierAt(line: string, column: number, lang: CodeLanguage): { name: string; start: number } | undefined {
   for (const m of line.matchAll(IDENT[lang])) {
-    if (m.index! <= column && column < m.index! + m[0].length) {
+    if (m.index! <= column && column <= m.index! + m[0].length) {
       if (/^\d/.test(m[0])) return undefined;
       return { name: m[0], start: m.index! };
     }

@@ -57,10 +57,11 @@ async function predictSelection(engine: EngineClient, predictor: Predictor, deco
         const p = await predictor.predict(codeThrough(text, t.line), t.variable, token);
         if (doc.version !== version) return; // edited meanwhile: these predictions are stale
         const end = doc.lineAt(t.line).range.end;
+        // Short at the line's end (a split editor is narrow); the detail is in the hover.
         const hover = new vscode.MarkdownString(
-          `**${t.variable}** — ${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms`,
+          `**${t.variable}** after line ${t.line + 1} — ${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms`,
         );
-        decorations.push({ range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: `${t.variable} ⟶ ${formatTop(p)}` } } });
+        decorations.push({ range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: `⟶ ${formatTop(p)}` } } });
         editor.setDecorations(decoration, decorations);
       }
     });

@@ -1,6 +1,7 @@
 /**
  * "Open Experiment Runner", "Run Benchmark Suite" and "Run Developmental Study": the last two pick
- * one of the engine's suites or studies and run it on the current model in the runner view.
+ * one of the engine's suites or studies and run it in the runner view — a suite on the current
+ * model, a study (with its defaults) on a checkpoint series the user picks.
  */
 import * as vscode from 'vscode';
 import { listRunnablesRequest, type RunKind } from '../../../engine/src/api/protocol';
@@ -24,9 +25,19 @@ async function runKind(engine: EngineClient, runner: RunnerView, kind: RunKind):
     void vscode.window.showInformationMessage(`Introspect: ${noun} are not available in this build.`);
     return;
   }
-  const model = readSettings().model;
+  if (kind === 'study') {
+    const pick = available.length === 1 ? { runnable: available[0] } : await vscode.window.showQuickPick(available.map((r) => ({ label: r.id, detail: r.description, runnable: r })), { title: 'Introspect: run a developmental study' });
+    if (!pick) return;
+    const series = await chooseSeries(pick.runnable.studyDefaults?.series);
+    if (!series) return;
+    await vscode.commands.executeCommand(CommandId.OpenRunner);
+    await runner.runStudy(pick.runnable.id, { ...pick.runnable.studyDefaults!, series });
+    return;
+  }
+  // The model the engine has loaded: the chosen one, or the embedded one when none is chosen.
+  const model = engine.model?.dir ?? readSettings().model;
   if (!model) {
-    void vscode.window.showWarningMessage('Introspect: no model is chosen. Run "Introspect: Choose Model" first.');
+    void vscode.window.showWarningMessage('Introspect: no model is loaded. Run "Introspect: Choose Model" first.');
     return;
   }
   const pick = await vscode.window.showQuickPick(
@@ -38,4 +49,15 @@ async function runKind(engine: EngineClient, runner: RunnerView, kind: RunKind):
   if (!n) return;
   await vscode.commands.executeCommand(CommandId.OpenRunner);
   await runner.run({ kind, id: pick.runnable.id, models: [model], lengths: pick.runnable.defaultLengths, n: Number(n) });
+}
+
+/** A checkpoint series: the embedded model's, when it is installed, or a folder the user browses to. */
+async function chooseSeries(embedded: string | undefined): Promise<string | undefined> {
+  const browse = { label: '$(folder-opened) Browse for a series folder…', detail: 'a folder of step-<N>/ checkpoint folders, a hub cache repository, or a JSON list' };
+  const items = [...(embedded ? [{ label: "The embedded model's series", detail: embedded, dir: embedded }] : []), browse];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Introspect: the checkpoint series to study' });
+  if (!pick) return undefined;
+  if ('dir' in pick) return pick.dir;
+  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Checkpoint series' });
+  return folder?.[0]?.fsPath;
 }

@@ -16,8 +16,10 @@ import {
 } from '../../../engine/src/api/protocol';
 import type { ModelInfo } from '../../../engine/src/api/types';
 import { CommandId } from '../commands/ids';
-import { readSettings } from '../settings';
+import { readSettings, updateSetting } from '../settings';
 import { EngineProcess, type EngineState } from './process';
+
+const USE_EMBEDDED = 'Use the embedded model';
 
 export class EngineClient implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
@@ -25,11 +27,13 @@ export class EngineClient implements vscode.Disposable {
   private readonly engine: EngineProcess;
   private readonly progressListeners = new Map<string, Set<(p: ProgressParams) => void>>();
   private readonly modelChanged = new vscode.EventEmitter<ModelInfo | undefined>();
-  /** Fires after a model was loaded (or failed to load: then with undefined). */
+  /** Fires after a model was loaded, or a load failed (then with the model kept, if any). */
   readonly onModelChanged = this.modelChanged.event;
   private state: EngineState = { kind: 'starting' };
   private modelInfo: ModelInfo | undefined;
   private modelError: string | undefined;
+  /** The load failure last shown to the user, so an engine restart does not repeat it. */
+  private shownError: string | undefined;
 
   constructor(context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Introspect', { log: true });
@@ -112,16 +116,32 @@ export class EngineClient implements vscode.Disposable {
     return this.loadConfiguredModel((params) => this.engine.request(loadModelRequest, params));
   }
 
+  /**
+   * Loads the configured model. A failure keeps what the engine had (model/load replaces its model
+   * only on success) — or, when it had none, loads the embedded model — and says why once, in the
+   * output channel and in a message that offers the way back.
+   */
   private async loadConfiguredModel(load: (params: LoadModelParams) => Promise<ModelInfo>): Promise<void> {
     const s = readSettings();
     // No model chosen: the engine loads the embedded default (models/binding-tracer).
     const params = { dir: s.model, device: s.device, dtype: s.dtype };
     try {
-      const info = await load(params);
-      this.setModel(info, undefined);
+      this.setModel(await load(params), undefined);
+      this.shownError = undefined;
+      return;
     } catch (err) {
-      this.setModel(undefined, (err as Error).message);
-      throw err;
+      const message = (err as Error).message;
+      this.output.error(`could not load the model ${s.model || '(embedded)'}: ${message}`);
+      let kept = this.modelInfo;
+      if (!kept && s.model) kept = await load({ ...params, dir: '' }).catch(() => undefined);
+      this.setModel(kept, message);
+      if (this.shownError === message) return;
+      this.shownError = message;
+      const keeping = kept ? ` Keeping ${kept.name}.` : '';
+      void vscode.window.showErrorMessage(`Introspect: could not load ${s.model || 'the embedded model'}: ${message.replace(/\.$/, '')}.${keeping}`, USE_EMBEDDED, 'Choose Model…').then((action) => {
+        if (action === USE_EMBEDDED) void updateSetting('model', '');
+        if (action === 'Choose Model…') void vscode.commands.executeCommand(CommandId.ChooseModel);
+      });
     }
   }
 
@@ -170,7 +190,7 @@ export class EngineClient implements vscode.Disposable {
 
   private render(): void {
     const m = this.modelInfo;
-    const model = m ? `${m.name} · ${m.device}` : 'no model';
+    const model = (m ? `${m.name} · ${m.device}` : 'no model') + (this.modelError ? ' $(warning)' : '');
     const s = this.state;
     this.status.backgroundColor = undefined;
     switch (s.kind) {
@@ -191,7 +211,7 @@ export class EngineClient implements vscode.Disposable {
       `Engine: ${s.kind}${s.kind === 'ready' && s.busy ? ` (${s.busy} request${s.busy > 1 ? 's' : ''} running)` : ''}`,
       s.kind === 'crashed' ? `${s.message}; restarting in ${Math.round(s.restartInMs / 100) / 10} s` : undefined,
       m ? `Model: ${m.name} (${m.modelType}, ${m.nLayers} layers, ${m.nHeads} heads) on ${m.device}, ${m.dtype}` : 'Model: none loaded',
-      this.modelError ? `Model failed to load: ${this.modelError}` : undefined,
+      this.modelError ? `The configured model failed to load: ${this.modelError}` : undefined,
     ];
     this.status.tooltip = lines.filter(Boolean).join('\n');
   }

@@ -18,10 +18,12 @@ const BODY = `
 <div id="meta"></div>
 <div class="controls">
   <label>Metric<vscode-single-select id="metric"></vscode-single-select></label>
-  <label>View<vscode-single-select id="view"></vscode-single-select></label>
+  <label id="view-label">View<vscode-single-select id="view"></vscode-single-select></label>
   <label>Intervention<vscode-single-select id="intervention"></vscode-single-select></label>
-  <vscode-button id="export-png" secondary>Export PNG</vscode-button>
-  <vscode-button id="export-json" secondary>Export JSON</vscode-button>
+  <span class="buttons">
+    <vscode-button id="export-png" secondary>Export PNG</vscode-button>
+    <vscode-button id="export-json" secondary>Export JSON</vscode-button>
+  </span>
 </div>
 <div id="status"></div>
 <div id="chart-wrap"><canvas id="chart"></canvas></div>

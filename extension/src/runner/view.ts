@@ -1,13 +1,25 @@
 /**
  * The experiment runner in the side bar (a webview view): lists suites, studies, models and past
- * results, launches runs in the engine with progress and cancellation, and shows their summaries.
+ * results, launches runs and studies in the engine with progress and cancellation, shows suite
+ * summaries, and opens studies in their results panel (resuming unfinished ones).
  */
 import * as vscode from 'vscode';
-import { benchRunRequest, listResultsRequest, listRunnablesRequest, type RunSummary } from '../../../engine/src/api/protocol';
-import { type FromRunner, type ModelChoice, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
+import {
+  benchResumeRequest,
+  benchRunRequest,
+  listResultsRequest,
+  listRunnablesRequest,
+  listStudiesRequest,
+  type RunSummary,
+  studyCreateRequest,
+  studyRunRequest,
+} from '../../../engine/src/api/protocol';
+import type { InfluenceSettings } from '../../../engine/src/studies/influence';
+import { type BrowseField, type FromRunner, type ModelChoice, type ResultsList, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';
 import { readSettings, resultsFolder } from '../settings';
+import type { StudyPanels } from '../study/panel';
 import { webviewHtml, webviewOptions } from '../webviews/html';
 
 const BODY = `
@@ -16,12 +28,36 @@ const BODY = `
 <vscode-single-select id="runnable"></vscode-single-select>
 <div id="no-runnables" class="hint" hidden>No benchmark suites or studies are available in this build.</div>
 <div id="description"></div>
-<label>Models</label>
-<div id="models"></div>
-<label for="lengths">Lengths</label>
-<vscode-textfield id="lengths" placeholder="2, 4, 8"></vscode-textfield>
-<label for="samples">Samples per point</label>
-<vscode-textfield id="samples" type="number" value="20"></vscode-textfield>
+<div id="suite-form">
+  <label>Models</label>
+  <div id="models"></div>
+  <label for="lengths">Lengths</label>
+  <vscode-textfield id="lengths" placeholder="2, 4, 8"></vscode-textfield>
+  <label for="samples">Samples per point</label>
+  <vscode-textfield id="samples" type="number" value="20"></vscode-textfield>
+</div>
+<div id="study-form" hidden>
+  <label for="series">Checkpoint series</label>
+  <div class="row"><vscode-textfield id="series" placeholder="a folder of step-N/ checkpoints"></vscode-textfield><vscode-button id="browse-series" secondary>Browse…</vscode-button></div>
+  <label for="data">Data</label>
+  <div class="row"><vscode-textfield id="data"></vscode-textfield><vscode-button id="browse-data" secondary>File…</vscode-button></div>
+  <div id="data-hint" class="hint"></div>
+  <label for="pairs">Pairs generated</label>
+  <vscode-textfield id="pairs" type="number"></vscode-textfield>
+  <label for="sampler">Sampler</label>
+  <vscode-single-select id="sampler"><vscode-option value="rmsprop-sgld">RMSProp-SGLD</vscode-option><vscode-option value="sgld">SGLD</vscode-option></vscode-single-select>
+  <div class="row">
+    <div><label for="chains">Chains</label><vscode-textfield id="chains" type="number"></vscode-textfield></div>
+    <div><label for="draws">Draws</label><vscode-textfield id="draws" type="number"></vscode-textfield></div>
+  </div>
+  <div class="row">
+    <div><label for="epsilon">Step size ε</label><vscode-textfield id="epsilon"></vscode-textfield></div>
+    <div><label for="nbeta">nβ</label><vscode-textfield id="nbeta" placeholder="batch / ln batch"></vscode-textfield></div>
+    <div><label for="gamma">γ</label><vscode-textfield id="gamma"></vscode-textfield></div>
+  </div>
+  <label for="restrict">Weights sampled</label>
+  <vscode-textfield id="restrict" placeholder="full, l0, l0.attn, l0.mlp, l0.h1, embed, unembed"></vscode-textfield>
+</div>
 <div class="row">
   <vscode-button id="run">Run</vscode-button>
   <vscode-button id="cancel" secondary hidden>Cancel</vscode-button>
@@ -30,7 +66,7 @@ const BODY = `
 <div id="status"></div>
 <h2>Results</h2>
 <div id="results-dir"></div>
-<div id="no-results" class="hint">No finished runs in this folder yet.</div>
+<div id="no-results" class="hint">No runs or studies in this folder yet.</div>
 <ul id="results"></ul>
 <vscode-button id="refresh" secondary>Refresh</vscode-button>
 <div id="chart-title"></div>
@@ -39,12 +75,20 @@ const BODY = `
 export class RunnerView implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   private running: vscode.CancellationTokenSource | undefined;
+  private referenceModels: string[] = [];
+  /** What the running job says in the panel, for a panel that opens while it runs. */
+  private runningMessage = '';
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly engine: EngineClient,
+    private readonly studies: StudyPanels,
   ) {
-    context.subscriptions.push(vscode.window.registerWebviewViewProvider(RUNNER_VIEW_ID, this));
+    context.subscriptions.push(
+      vscode.window.registerWebviewViewProvider(RUNNER_VIEW_ID, this),
+      // Choose Model (or a settings edit) changes what the Models list should offer.
+      engine.onModelChanged(() => this.send({ type: 'models', models: this.models() })),
+    );
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -58,29 +102,63 @@ export class RunnerView implements vscode.WebviewViewProvider {
     });
   }
 
-  /** Runs a suite or study under a progress notification and shows the result in the view. */
-  async run(request: RunRequest): Promise<RunSummary[] | undefined> {
+  /** Runs a suite under a progress notification and shows the result in the view. */
+  run(request: RunRequest): Promise<RunSummary[] | undefined> {
     const s = readSettings();
+    return this.track(`Introspect: running ${request.id}`, (token, progressToken) =>
+      this.engine.request(
+        benchRunRequest,
+        { ...request, resultsDir: resultsFolder(s, this.context), device: s.device, dtype: s.dtype, batchSize: s.batchSize, progressToken },
+        token,
+      ),
+    );
+  }
+
+  /** Finishes an unfinished benchmark run folder. */
+  resumeRun(dir: string): Promise<RunSummary[] | undefined> {
+    const s = readSettings();
+    return this.track('Introspect: resuming the run', (token, progressToken) => this.engine.request(benchResumeRequest, { dir, device: s.device, dtype: s.dtype, progressToken }, token));
+  }
+
+  /** Starts a study in a new folder of the results folder, its results panel open beside. */
+  async runStudy(id: string, settings: InfluenceSettings): Promise<void> {
+    try {
+      const { dir } = await this.engine.request(studyCreateRequest, { id, settings, resultsDir: resultsFolder(readSettings(), this.context) });
+      await this.runStudyDir(dir, `Introspect: ${id} study`);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Runs (or resumes) the study in `dir` to the end. */
+  async runStudyDir(dir: string, title = 'Introspect: resuming the study'): Promise<void> {
+    this.studies.show(dir);
+    await this.track(title, (token, progressToken) => this.engine.request(studyRunRequest, { dir, device: readSettings().device, progressToken }, token).then(() => []));
+  }
+
+  /** Runs a request under a progress notification with the view's progress bar and Cancel button too. */
+  private async track(title: string, work: (token: vscode.CancellationToken, progressToken: string) => Promise<RunSummary[]>): Promise<RunSummary[] | undefined> {
     const source = new vscode.CancellationTokenSource();
     this.running = source; // the view's Cancel button
+    this.runningMessage = `${title.replace(/^Introspect: /, '')} …`;
+    this.send({ type: 'started', message: this.runningMessage });
     try {
-      const runs = await this.engine.withProgress(`Introspect: running ${request.id}`, async (token, progressToken) => {
+      const runs = await this.engine.withProgress(title, async (token, progressToken) => {
         const cancelled = token.onCancellationRequested(() => source.cancel()); // the notification's Cancel button
         const relay = this.engine.onProgress(progressToken, (p) => this.send({ type: 'progress', done: p.done, total: p.total, message: p.message }));
         try {
-          const params = { ...request, resultsDir: resultsFolder(s, this.context), device: s.device, dtype: s.dtype, batchSize: s.batchSize, progressToken };
-          return await this.engine.request(benchRunRequest, params, source.token);
+          return await work(source.token, progressToken);
         } finally {
           relay.dispose();
           cancelled.dispose();
         }
       });
-      this.send({ type: 'finished', runs, results: await this.results() });
+      this.send({ type: 'finished', written: runs, ...(await this.results()) });
       return runs;
     } catch (err) {
-      const message = err instanceof CancelledError ? 'Cancelled.' : (err as Error).message;
-      this.send({ type: 'failed', message });
-      if (!(err instanceof CancelledError)) void vscode.window.showErrorMessage(`Introspect: ${message}`);
+      this.fail(err);
+      // A cancelled study is listed now, unfinished, with its Resume link.
+      this.send({ type: 'results', ...(await this.results()) });
       return undefined;
     } finally {
       source.dispose();
@@ -88,14 +166,37 @@ export class RunnerView implements vscode.WebviewViewProvider {
     }
   }
 
+  private fail(err: unknown): void {
+    const message = err instanceof CancelledError ? 'Cancelled.' : (err as Error).message;
+    this.send({ type: 'failed', message });
+    if (!(err instanceof CancelledError)) void vscode.window.showErrorMessage(`Introspect: ${message}`);
+  }
+
   private async onMessage(m: FromRunner): Promise<void> {
     switch (m.type) {
       case 'ready':
       case 'refresh':
-        await this.init();
+        this.send({ type: 'init', ...(await this.catalog()) });
+        // A run started from the command palette before the panel was open: show its Cancel.
+        if (this.running) this.send({ type: 'started', message: this.runningMessage });
         break;
       case 'run':
         await this.run(m.request);
+        break;
+      case 'runStudy':
+        await this.runStudy(m.id, m.settings);
+        break;
+      case 'resumeStudy':
+        await this.runStudyDir(m.dir);
+        break;
+      case 'resumeRun':
+        await this.resumeRun(m.dir);
+        break;
+      case 'openStudy':
+        this.studies.show(m.dir);
+        break;
+      case 'browse':
+        await this.browse(m.field);
         break;
       case 'cancel':
         this.running?.cancel();
@@ -103,15 +204,33 @@ export class RunnerView implements vscode.WebviewViewProvider {
     }
   }
 
-  private async init(): Promise<void> {
-    const s = readSettings();
-    const [catalog, results] = await Promise.all([this.engine.request(listRunnablesRequest), this.results()]);
-    const models = [...modelChoices(s.model, s.modelFolders), ...catalog.referenceModels.map((name) => ({ dir: name, name: `${name} (reference)`, checked: false }))];
-    this.send({ type: 'init', runnables: catalog.runnables, models, resultsDir: resultsFolder(s, this.context), results });
+  private async browse(field: BrowseField): Promise<void> {
+    const picked = await vscode.window.showOpenDialog(
+      field === 'series'
+        ? { canSelectFolders: true, canSelectFiles: true, filters: { 'Series list': ['json'] }, title: 'A folder of step-N/ checkpoints (or a JSON list of them)' }
+        : { canSelectFiles: true, filters: { 'JSON lines': ['jsonl', 'json'] }, title: 'Study samples: {"text", "group"} per line' },
+    );
+    if (picked?.[0]) this.send({ type: 'chosen', field, path: picked[0].fsPath });
   }
 
-  private results(): Promise<RunSummary[]> {
-    return this.engine.request(listResultsRequest, { resultsDir: resultsFolder(readSettings(), this.context) });
+  private async catalog() {
+    const s = readSettings();
+    const [catalog, results] = await Promise.all([this.engine.request(listRunnablesRequest), this.results()]);
+    this.referenceModels = catalog.referenceModels;
+    return { runnables: catalog.runnables, models: this.models(), resultsDir: resultsFolder(s, this.context), ...results };
+  }
+
+  /** The model the engine has loaded (the embedded one when none is set), the settings' folders, the reference models. */
+  private models(): ModelChoice[] {
+    const s = readSettings();
+    const loaded = this.engine.model?.dir ?? s.model;
+    return [...modelChoices(loaded, s.modelFolders), ...this.referenceModels.map((name) => ({ dir: name, name: `${name} (reference)`, checked: false }))];
+  }
+
+  private async results(): Promise<ResultsList> {
+    const resultsDir = resultsFolder(readSettings(), this.context);
+    const [runs, studies] = await Promise.all([this.engine.request(listResultsRequest, { resultsDir }), this.engine.request(listStudiesRequest, { resultsDir })]);
+    return { runs, studies };
   }
 
   private send(m: ToRunner): void {

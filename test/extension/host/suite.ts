@@ -76,6 +76,37 @@ export async function run(): Promise<void> {
       const tab = await waitFor('the heatmap tab', 10_000, () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Trace: e'));
       assert.ok(tab.input instanceof vscode.TabInputWebview);
     }],
+    ['Trace This Variable with the cursor just after a one-letter name traces it', async () => {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(py));
+      editor.selection = new vscode.Selection(4, 1, 4, 1); // e| = d
+      assert.equal(await vscode.commands.executeCommand<string>('introspect.traceVariable'), 'Trace: e');
+    }],
+    ['Choose Model refuses a folder that is not a checkpoint and keeps the setting', async () => {
+      const before = vscode.workspace.getConfiguration('introspect').get<string>('model');
+      assert.equal(await vscode.commands.executeCommand<boolean>('introspect.chooseModel', folder.fsPath), false);
+      assert.equal(vscode.workspace.getConfiguration('introspect').get<string>('model'), before);
+      assert.equal(engine.model?.name, 'tiny-llama');
+    }],
+    ['a model setting that fails to load keeps the loaded model, in the extension and in the engine', async () => {
+      const changed = new Promise<ModelInfo | undefined>((resolve) => {
+        const sub = engine.onModelChanged((m) => {
+          sub.dispose();
+          resolve(m);
+        });
+      });
+      const config = vscode.workspace.getConfiguration('introspect');
+      const before = config.get<string>('model');
+      await config.update('model', folder.fsPath, vscode.ConfigurationTarget.Workspace);
+      try {
+        const kept = await changed;
+        assert.equal(kept?.name, 'tiny-llama');
+        assert.equal(engine.model?.name, 'tiny-llama');
+        assert.equal((await engine.request(statusRequest)).model?.name, 'tiny-llama');
+      } finally {
+        await config.update('model', before, vscode.ConfigurationTarget.Workspace);
+        await waitFor('the model to load again', 30_000, () => engine.model?.dir === before);
+      }
+    }],
     ['a VS Code cancellation token cancels a trace in the engine', async () => {
       const source = new vscode.CancellationTokenSource();
       const done = engine.withProgress('test trace', (_t, progressToken) => {

@@ -53,12 +53,19 @@ function render(): void {
   if (!state) return;
   const { subject, grid } = state;
   $('title').textContent = `${subject.variable} — line ${subject.line} of ${subject.file.split(/[\\/]/).pop()}`;
-  $('meta').textContent =
-    `${subject.model} · ${subject.intervention} · clean answer ${JSON.stringify(grid.cleanAnswer.text)}, ` +
-    `counterfactual ${JSON.stringify(grid.cfAnswer.text)} · LD clean ${grid.ldClean.toFixed(2)}, cf ${grid.ldCf.toFixed(2)}`;
+  const ld = document.createElement('abbr');
+  ld.textContent = 'LD';
+  ld.title = `Logit difference at the last position: logit of the counterfactual answer ${JSON.stringify(grid.cfAnswer.text)} minus logit of the clean answer ${JSON.stringify(grid.cleanAnswer.text)}. Negative in the clean run (it prefers the clean answer), positive in the counterfactual run; a patch that moves LD from clean toward cf carries the information.`;
+  $('meta').replaceChildren(
+    `${subject.model} · ${subject.intervention} · clean answer ${JSON.stringify(grid.cleanAnswer.text)}, counterfactual ${JSON.stringify(grid.cfAnswer.text)} · `,
+    ld,
+    ` clean ${grid.ldClean.toFixed(2)}, cf ${grid.ldCf.toFixed(2)}`,
+  );
   const views = viewsOf(grid);
   if (!view || !views.some((v) => v.id === view!.id)) view = views[0];
   fillSelect('view', views.map((v) => [v.id, v.label]), view.id);
+  // A choice of one is no choice: the View select shows only when a grid has two views.
+  $('view-label').hidden = views.length < 2;
   select('intervention').value = subject.intervention;
   select('metric').value = metric;
   $('status').textContent = '';
@@ -118,7 +125,21 @@ function draw(grid: PatchGrid): void {
       },
     },
   });
-  $('legend').textContent = `${METRICS[metric]}: ${range[0].toFixed(2)} … ${range[1].toFixed(2)}`;
+  drawLegend(range);
+}
+
+/** The colour scale as a bar from its low to its high end, with the metric's name and range. */
+function drawLegend(range: [number, number]): void {
+  const stops = Array.from({ length: 11 }, (_, k) => {
+    const v = metric === 'success' ? (k < 5 ? 0 : 1) : range[0] + ((range[1] - range[0]) * k) / 10;
+    return `${colorFor(metric, v, range)} ${k * 10}%`;
+  });
+  const bar = document.createElement('span');
+  bar.className = 'colorbar';
+  bar.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
+  const label = document.createElement('span');
+  label.textContent = `${METRICS[metric]}: ${range[0].toFixed(2)} … ${range[1].toFixed(2)}`;
+  $('legend').replaceChildren(range[0].toFixed(2), bar, range[1].toFixed(2), label);
 }
 
 window.addEventListener('message', (e: MessageEvent<ToHeatmap>) => {

@@ -1,6 +1,8 @@
 /**
- * The experiment-runner side panel: pick a suite or study, models, lengths and samples; launch;
- * follow progress; see accuracy against length when done; open past runs from the results folder.
+ * The experiment-runner side panel: pick a suite (models, lengths, samples) or a study (a
+ * checkpoint series, data, sampler settings); launch; follow progress; see a suite's accuracy
+ * against length when done; open past runs and studies from the results folder, resume unfinished
+ * studies.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -9,9 +11,10 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
-import type { RunnableInfo, RunSummary } from '../../../engine/src/api/protocol';
+import type { RunnableInfo, RunSummary, StudyRunInfo } from '../../../engine/src/api/protocol';
+import type { InfluenceSettings } from '../../../engine/src/studies/influence';
 import { accuracySeries } from './series';
-import type { FromRunner, ModelChoice, ToRunner } from './protocol';
+import type { FromRunner, ModelChoice, ResultsList, ToRunner } from './protocol';
 import './style.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Title);
@@ -45,49 +48,96 @@ function setRunnables(list: RunnableInfo[]): void {
   }
 }
 
+function selected(): RunnableInfo | undefined {
+  return runnables.find((x) => `${x.kind}:${x.id}` === $('runnable').value);
+}
+
 function onRunnableChange(): void {
-  const r = runnables.find((x) => `${x.kind}:${x.id}` === $('runnable').value);
+  const r = selected();
   if (r) describe(r);
 }
 
 function describe(r: RunnableInfo): void {
-  $('description').textContent = `${r.description} Runs: ${r.experiments.join(', ')}.`;
-  $('lengths').value = r.defaultLengths.join(', ');
+  const study = r.kind === 'study';
+  $('suite-form').hidden = study;
+  $('study-form').hidden = !study;
+  $('description').textContent = study ? r.description : `${r.description} Runs: ${r.experiments.join(', ')}.`;
+  if (!study) {
+    $('lengths').value = r.defaultLengths.join(', ');
+    return;
+  }
+  const d = r.studyDefaults!;
+  const o = d.sampling;
+  $('series').value = d.series ?? '';
+  $('data').value = d.data;
+  $('data-hint').textContent = `${r.studyData?.join(', ')}, or a .jsonl file of {"text", "group"} lines`;
+  $('pairs').value = String(d.pairs);
+  $('sampler').value = o.sampler;
+  for (const [id, v] of [['chains', o.chains], ['draws', o.draws], ['epsilon', o.epsilon], ['gamma', o.gamma]] as const) $(id).value = String(v);
+  $('nbeta').value = o.nbeta === undefined ? '' : String(o.nbeta);
+  $('restrict').value = o.restrict;
 }
 
-function setModels(models: ModelChoice[]): void {
+function setModels(models: ModelChoice[], keepTicks = false): void {
+  // Ticks the user set survive a refresh of the list; a model new to it comes with its own default.
+  const ticked = new Map(Array.from($('models').querySelectorAll<HTMLElement & { checked: boolean }>('vscode-checkbox'), (c) => [c.dataset.dir!, c.checked]));
   $('models').replaceChildren(
     ...models.map((m) => {
       const c = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
       c.setAttribute('label', m.name);
       c.dataset.dir = m.dir;
       c.title = m.dir;
-      c.checked = m.checked;
+      c.checked = keepTicks && ticked.has(m.dir) ? ticked.get(m.dir)! : m.checked;
       return c;
     }),
   );
   if (models.length === 0) $('models').textContent = 'No models: choose one with "Introspect: Choose Model" or list folders in the introspect.modelFolders setting.';
 }
 
-function setResults(results: RunSummary[], resultsDir: string | undefined): void {
+function link(text: string, title: string, onClick: () => void): HTMLAnchorElement {
+  const a = document.createElement('a');
+  a.href = '#';
+  a.textContent = text;
+  a.title = title;
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    onClick();
+  });
+  return a;
+}
+
+function studyItem(s: StudyRunInfo): HTMLLIElement {
+  const li = document.createElement('li');
+  const progress = `${s.done.length}/${s.planned.length} checkpoints`;
+  li.append(link(`${s.study}: ${s.series} — ${new Date(s.startedAt).toLocaleString()} (${s.finished ? progress : `unfinished, ${progress}`})`, s.dir, () => post({ type: 'openStudy', dir: s.dir })));
+  if (!s.finished) {
+    li.append(' ');
+    li.append(link('Resume', `continue ${s.dir}`, () => {
+      started('Resuming …');
+      post({ type: 'resumeStudy', dir: s.dir });
+    }));
+  }
+  return li;
+}
+
+function setResults(results: ResultsList, resultsDir: string | undefined): void {
   if (resultsDir) $('results-dir').textContent = resultsDir;
-  const list = $('results');
-  list.replaceChildren(
-    ...results.map((r) => {
+  $('results').replaceChildren(
+    ...results.studies.map(studyItem),
+    ...results.runs.map((r) => {
       const li = document.createElement('li');
-      const a = document.createElement('a');
-      a.href = '#';
-      a.textContent = `${r.experiment} — ${new Date(r.startedAt).toLocaleString()}${r.finished ? '' : ' (unfinished)'}`;
-      a.title = r.dir;
-      a.addEventListener('click', (e) => {
-        e.preventDefault();
-        showSummary(r);
-      });
-      li.append(a);
+      li.append(link(`${r.experiment} — ${new Date(r.startedAt).toLocaleString()}${r.finished ? '' : ' (unfinished)'}`, r.dir, () => showSummary(r)));
+      if (!r.finished) {
+        li.append(' ');
+        li.append(link('Resume', `continue ${r.dir}`, () => {
+          started('Resuming …');
+          post({ type: 'resumeRun', dir: r.dir });
+        }));
+      }
       return li;
     }),
   );
-  $('no-results').hidden = results.length > 0;
+  $('no-results').hidden = results.runs.length + results.studies.length > 0;
 }
 
 function showSummary(s: RunSummary): void {
@@ -108,26 +158,74 @@ function showSummary(s: RunSummary): void {
     },
     options: {
       animation: false,
-      scales: { y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } }, x: { title: { display: true, text: 'length' } } },
+      // A little room above 1.0, so a perfect line is not drawn on the frame; ticks stop at 1.
+      scales: {
+        y: { min: 0, max: 1.04, ticks: { stepSize: 0.2, includeBounds: false }, title: { display: true, text: 'accuracy' } },
+        x: { title: { display: true, text: 'length' } },
+      },
     },
   });
 }
 
 function collectRequest(): FromRunner | undefined {
-  const [kind, ...rest] = $('runnable').value.split(':');
+  const r = selected();
+  if (!r) return undefined;
+  const problems: string[] = [];
+  const whole = (id: string, what: string) => {
+    const n = Number($(id).value);
+    if (!Number.isInteger(n) || n < 1) problems.push(`${what} must be a positive whole number`);
+    return n;
+  };
+  if (r.kind === 'study') {
+    const positive = (id: string, what: string) => {
+      const x = Number($(id).value);
+      if (!(x > 0)) problems.push(`${what} must be a positive number`);
+      return x;
+    };
+    const d = r.studyDefaults!;
+    const nbeta = $('nbeta').value.trim();
+    const gamma = Number($('gamma').value);
+    if (!(gamma >= 0)) problems.push('γ must be a number ≥ 0');
+    const settings: InfluenceSettings = {
+      ...d,
+      series: $('series').value.trim(),
+      data: $('data').value.trim(),
+      pairs: whole('pairs', 'pairs'),
+      samplingData: $('data').value.trim() === 'binding-correctness' ? 'binding' : 'study',
+      sampling: {
+        ...d.sampling,
+        sampler: $('sampler').value as InfluenceSettings['sampling']['sampler'],
+        chains: whole('chains', 'chains'),
+        draws: whole('draws', 'draws'),
+        epsilon: positive('epsilon', 'ε'),
+        ...(nbeta ? { nbeta: positive('nbeta', 'nβ') } : {}),
+        gamma,
+        restrict: $('restrict').value.trim() || 'full',
+      },
+    };
+    if (!settings.series) problems.push('choose a checkpoint series');
+    if (!settings.data) problems.push('name the data');
+    if (problems.length) return cannot(problems);
+    return { type: 'runStudy', id: r.id, settings };
+  }
   const models = Array.from($('models').querySelectorAll<HTMLElement & { checked: boolean }>('vscode-checkbox')).filter((c) => c.checked).map((c) => c.dataset.dir!);
   const lengths = $('lengths').value.split(/[\s,]+/).filter(Boolean).map(Number);
-  const n = Number($('samples').value);
-  const problems = [
-    models.length === 0 ? 'pick at least one model' : '',
-    lengths.length === 0 || lengths.some((l) => !Number.isInteger(l) || l < 1) ? 'lengths must be positive whole numbers' : '',
-    !Number.isInteger(n) || n < 1 ? 'samples must be a positive whole number' : '',
-  ].filter(Boolean);
-  if (problems.length) {
-    $('status').textContent = `Cannot run: ${problems.join('; ')}.`;
-    return undefined;
-  }
-  return { type: 'run', request: { kind: kind as 'suite' | 'study', id: rest.join(':'), models, lengths, n } };
+  if (models.length === 0) problems.push('pick at least one model');
+  if (lengths.length === 0 || lengths.some((l) => !Number.isInteger(l) || l < 1)) problems.push('lengths must be positive whole numbers');
+  const n = whole('samples', 'samples');
+  if (problems.length) return cannot(problems);
+  return { type: 'run', request: { kind: r.kind, id: r.id, models, lengths, n } };
+}
+
+function cannot(problems: string[]): undefined {
+  $('status').textContent = `Cannot run: ${problems.join('; ')}.`;
+  return undefined;
+}
+
+function started(message: string): void {
+  $('run').disabled = true;
+  $('cancel').hidden = false;
+  $('status').textContent = message;
 }
 
 window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
@@ -137,8 +235,14 @@ window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
     case 'init':
       setRunnables(m.runnables);
       setModels(m.models);
-      setResults(m.results, m.resultsDir);
-      if (m.results[0]) showSummary(m.results[0]);
+      setResults(m, m.resultsDir);
+      if (m.runs[0]) showSummary(m.runs[0]);
+      break;
+    case 'models':
+      setModels(m.models, true);
+      break;
+    case 'started':
+      started(m.message);
       break;
     case 'progress':
       progress.hidden = false;
@@ -150,15 +254,21 @@ window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
       progress.hidden = true;
       $('run').disabled = false;
       $('cancel').hidden = true;
-      $('status').textContent = `Finished: ${m.runs.map((r) => r.experiment).join(', ')}.`;
-      setResults(m.results, undefined);
-      if (m.runs[0]) showSummary(m.runs[0]);
+      $('status').textContent = m.written.length ? `Finished: ${m.written.map((r) => r.experiment).join(', ')}.` : 'Finished.';
+      setResults(m, undefined);
+      if (m.written[0]) showSummary(m.written[0]);
       break;
     case 'failed':
       progress.hidden = true;
       $('run').disabled = runnables.length === 0;
       $('cancel').hidden = true;
       $('status').textContent = m.message;
+      break;
+    case 'results':
+      setResults(m, undefined);
+      break;
+    case 'chosen':
+      $(m.field).value = m.path;
       break;
   }
 });
@@ -167,11 +277,11 @@ $('runnable').addEventListener('change', onRunnableChange);
 $('run').addEventListener('click', () => {
   const msg = collectRequest();
   if (!msg) return;
-  $('run').disabled = true;
-  $('cancel').hidden = false;
-  $('status').textContent = 'Starting …';
+  started('Starting …');
   post(msg);
 });
+$('browse-series').addEventListener('click', () => post({ type: 'browse', field: 'series' }));
+$('browse-data').addEventListener('click', () => post({ type: 'browse', field: 'data' }));
 $('cancel').addEventListener('click', () => post({ type: 'cancel' }));
 $('refresh').addEventListener('click', () => post({ type: 'refresh' }));
 post({ type: 'ready' });
