@@ -22,6 +22,7 @@ export const INFLUENCE_STUDY: StudyDefinition = {
     samplingData: 'binding',
     samplingSize: 1024,
     dataSeed: 0,
-    sampling: SAMPLING_DEFAULTS,
+    // The inverse temperature the calibration sweep used (docs/studies.md).
+    sampling: { ...SAMPLING_DEFAULTS, nbeta: 30 },
   },
 };

@@ -35,7 +35,7 @@ const settings = (extra: Partial<InfluenceSettings> = {}): InfluenceSettings => 
   samplingData: 'binding',
   samplingSize: 32,
   dataSeed: 0,
-  sampling: { ...SAMPLING_DEFAULTS, chains: 2, draws: 6, batchSize: 8, initBatches: 4, epsilon: 1e-4, gamma: 100 },
+  sampling: { ...SAMPLING_DEFAULTS, chains: 2, draws: 6, burnIn: 0, batchSize: 8, initBatches: 4, epsilon: 1e-4, gamma: 100 },
   ...extra,
 });
 
@@ -205,7 +205,7 @@ describe('the CLI', () => {
 
   test('introspect study influence runs and prints a line per checkpoint', () => {
     const out = join(root, 'cli-study');
-    const r = cli('study', 'influence', '--series', series, '--steps', '0,6', '--pairs', '3', '--sampling-size', '16', '--chains', '2', '--draws', '4', '--batch', '8', '--init-batches', '2', '--out', out);
+    const r = cli('study', 'influence', '--series', series, '--steps', '0,6', '--pairs', '3', '--sampling-size', '16', '--chains', '2', '--draws', '4', '--burn-in', '0', '--batch', '8', '--init-batches', '2', '--out', out);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /wrote .*cli-study: 2 checkpoints of train/);
     assert.match(r.out, /step      6 {2}LLC -?\d+\.\d+ ± \d+\.\d+ {2}MALA \d\.\d+ {2}sequence: correct→correct/);
@@ -214,10 +214,10 @@ describe('the CLI', () => {
   test('introspect llc: one checkpoint, and a calibration sweep over ε and nβ', () => {
     const out = join(root, 'cli-llc');
     const model = join(series, 'step-6');
-    const one = cli('llc', '--model', model, '--sampling-size', '16', '--chains', '2', '--draws', '4', '--batch', '8', '--init-batches', '2', '--out', out);
+    const one = cli('llc', '--model', model, '--sampling-size', '16', '--chains', '2', '--draws', '4', '--burn-in', '0', '--batch', '8', '--init-batches', '2', '--out', out);
     assert.equal(one.code, 0, one.err);
-    assert.match(one.out, /^ε 0\.0001 {2}nβ 3\.85: LLC -?\d+\.\d+ ± \d+\.\d+ over 2 chains, MALA acceptance \d\.\d+, L\(θ\*\) \d+\.\d+/m);
-    const sweep = cli('llc', '--model', model, '--sampling-size', '16', '--chains', '2', '--draws', '4', '--batch', '8', '--init-batches', '2', '--epsilon', '1e-5,1e-4', '--nbeta', '3,30', '--out', join(out, 'sweep'));
+    assert.match(one.out, /^ε 3e-7 {2}nβ 3\.85: LLC -?\d+\.\d+ ± \d+\.\d+ over 2 chains, MALA acceptance \d\.\d+, L\(θ\*\) \d+\.\d+/m);
+    const sweep = cli('llc', '--model', model, '--sampling-size', '16', '--chains', '2', '--draws', '4', '--burn-in', '0', '--batch', '8', '--init-batches', '2', '--epsilon', '1e-5,1e-4', '--nbeta', '3,30', '--out', join(out, 'sweep'));
     assert.equal(sweep.code, 0, sweep.err);
     const cells = JSON.parse(readFileSync(join(out, 'sweep', 'sweep.json'), 'utf8')) as { epsilon: number; nbeta: number }[];
     assert.deepEqual(cells.map((c) => [c.epsilon, c.nbeta]), [[1e-5, 3], [1e-4, 3], [1e-5, 30], [1e-4, 30]]);

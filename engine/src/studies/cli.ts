@@ -32,7 +32,7 @@ const SAMPLING_FLAGS = {
   'rms-eps': { type: 'string', default: String(SAMPLING_DEFAULTS.rmsEps) },
   chains: { type: 'string', default: String(SAMPLING_DEFAULTS.chains) },
   draws: { type: 'string', default: String(SAMPLING_DEFAULTS.draws) },
-  'burn-in': { type: 'string', default: '0' },
+  'burn-in': { type: 'string', default: String(SAMPLING_DEFAULTS.burnIn) },
   every: { type: 'string', default: '1' },
   batch: { type: 'string', default: String(SAMPLING_DEFAULTS.batchSize) },
   seed: { type: 'string', default: '0' },
@@ -117,7 +117,7 @@ export async function runStudyCommand(argv: string[]): Promise<void> {
     samplingData: v['sampling-data'] ?? (v.data === 'binding-correctness' ? 'binding' : 'study'),
     samplingSize: positiveInt(v['sampling-size'], '--sampling-size'),
     dataSeed: integer(v['data-seed'], '--data-seed'),
-    sampling: samplingSettings(v, positiveNumber(v.epsilon, '--epsilon'), v.nbeta === undefined ? undefined : positiveNumber(v.nbeta, '--nbeta')),
+    sampling: samplingSettings(v, positiveNumber(v.epsilon, '--epsilon'), v.nbeta === undefined ? INFLUENCE_STUDY.defaults.sampling.nbeta : positiveNumber(v.nbeta, '--nbeta')),
   };
   const progress = bar();
   const summary = await runInfluenceStudy(settings, out, { onProgress: progress, device: modelOptions(v).device });
