@@ -10,7 +10,7 @@ import { type TinyModelType, writeTinyCheckpoint } from './checkpoint/tiny';
 import { IntrospectError } from './errors';
 import { BLOCK_HOOK_KINDS, type BlockHookKind } from './hooks';
 import { argmax, type PatchSource, patchSweep } from './patching';
-import { predictNext, variablePrompt } from './predict';
+import { predictVariable, variablePrompt } from './predict';
 import { progressBar } from './progress';
 import {
   BENCH_USAGE,
@@ -46,8 +46,7 @@ const COMMANDS: Record<string, Command> = {
     async run(argv) {
       const { values: v } = parse(argv, { ...MODEL_FLAGS, file: { type: 'string' }, var: { type: 'string' }, top: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } });
       const model = await loadModel(v);
-      const prompt = variablePrompt(readSource(required(v.file, '--file')), required(v.var, '--var'));
-      const p = await predictNext(model, prompt, positiveInt(v.top, '--top'));
+      const p = await predictVariable(model, readSource(required(v.file, '--file')), required(v.var, '--var'), positiveInt(v.top, '--top'));
       if (v.json) console.log(JSON.stringify(p, null, 2));
       else {
         console.log(`${p.model} on ${model.info.device}, ${p.latencyMs.toFixed(1)} ms — ${v.var} is probably:`);

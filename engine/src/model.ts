@@ -85,6 +85,9 @@ export class LoadedModel {
     const config = readJsonFile(configPath) as Record<string, unknown>;
     const { family, spec } = specFromConfig(config, configPath);
     const tokenizer = await Tokenizer.fromDir(dir);
+    // Ids past the embedding would fail deep in a graph run (Gather out of bounds): say so here.
+    if (tokenizer.vocabSize > spec.vocabSize)
+      throw new IntrospectError(`the tokenizer has ${tokenizer.vocabSize} token ids, but the model's vocabulary (vocab_size) has ${spec.vocabSize}`, join(dir, 'tokenizer.json'));
     const dtype = opts.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float16')
       throw new IntrospectError(`unsupported dtype "${dtype}" (float32 or float16)`, 'dtype');

@@ -37,9 +37,61 @@ export function topK(model: LoadedModel, logits: Float32Array, k: number): TopTo
   }));
 }
 
+/** The model's context in tokens: a longer prompt reaches positions it was never trained on. */
+export function checkContext(model: LoadedModel, tokens: number, what: string): void {
+  const max = model.spec.maxPositions;
+  if (tokens > max) throw new IntrospectError(`is ${tokens} tokens; ${model.info.name}'s context is ${max} tokens`, what);
+}
+
+/** Characters a token covers at most, for cutting a long text before tokenizing it (a longer token only means more is cut). */
+const MAX_CHARS_PER_TOKEN = 64;
+
+/**
+ * The prompt for `variable` after `code`, fitted to the model's context: `refuse` (an explicit
+ * request) makes a too-long prompt an error giving both lengths; `trim` (a hover) keeps the last
+ * lines of the code that fit — those nearest the variable — and counts the lines left out.
+ */
+export function fittedPrompt(model: LoadedModel, code: string, variable: string, fit: 'refuse' | 'trim'): { prompt: string; ids: number[]; omittedLines: number } {
+  const whole = variablePrompt(code, variable);
+  const max = model.spec.maxPositions;
+  if (fit === 'refuse' || whole.length <= max * MAX_CHARS_PER_TOKEN) {
+    const ids = model.tokenizer.encodeIds(whole);
+    if (ids.length <= max) return { prompt: whole, ids, omittedLines: 0 };
+    if (fit === 'refuse') checkContext(model, ids.length, 'the prompt');
+  }
+  const lines = code.replace(/\s+$/, '').split('\n');
+  // The first line kept: at least the one the character budget allows, then as early as still fits.
+  let chars = 0;
+  let lo = lines.length - 1;
+  while (lo > 0 && chars + lines[lo - 1].length + 1 <= max * MAX_CHARS_PER_TOKEN) chars += lines[--lo].length + 1;
+  const attempt = (from: number) => {
+    const prompt = variablePrompt(lines.slice(from).join('\n'), variable);
+    return { prompt, ids: model.tokenizer.encodeIds(prompt) };
+  };
+  let hi = lines.length - 1;
+  if (attempt(hi).ids.length > max) throw new IntrospectError(`even its last line makes a prompt longer than ${model.info.name}'s context of ${max} tokens`, 'the code');
+  // Binary search for the earliest first line whose prompt fits.
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (attempt(mid).ids.length <= max) hi = mid;
+    else lo = mid + 1;
+  }
+  return { ...attempt(lo), omittedLines: lo };
+}
+
+/** The model's top-k values for `variable` after `code`, the prompt fitted to its context (see fittedPrompt). */
+export async function predictVariable(model: LoadedModel, code: string, variable: string, k: number, fit: 'refuse' | 'trim' = 'refuse'): Promise<Prediction> {
+  const f = fittedPrompt(model, code, variable, fit);
+  const p = await predictIds(model, f.prompt, f.ids, k);
+  return f.omittedLines ? { ...p, omittedLines: f.omittedLines, contextTokens: model.spec.maxPositions } : p;
+}
+
 export async function predictNext(model: LoadedModel, prompt: string, k = 5): Promise<Prediction> {
+  return predictIds(model, prompt, model.tokenizer.encodeIds(prompt), k);
+}
+
+async function predictIds(model: LoadedModel, prompt: string, ids: number[], k: number): Promise<Prediction> {
   const t0 = performance.now();
-  const ids = model.tokenizer.encodeIds(prompt);
   if (ids.length === 0) throw new IntrospectError('empty prompt', 'prompt');
   const out = await model.forward([ids], { logits: 'last' });
   return { model: model.info.name, prompt, top: topK(model, out.logits.data, k), latencyMs: performance.now() - t0 };

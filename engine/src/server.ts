@@ -5,20 +5,15 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type CancellationToken,
-  createMessageConnection,
-  type RequestType,
-  type RequestType0,
-  ResponseError,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-jsonrpc/node';
+import { type CancellationToken, createMessageConnection, ResponseError, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   benchResumeRequest,
   benchRunRequest,
+  checkParams,
   EngineErrorCode,
   type EngineErrorData,
+  JsonRpcErrorCode,
+  LIMITS,
   listModelsRequest,
   listResultsRequest,
   listRunnablesRequest,
@@ -29,6 +24,8 @@ import {
   patchedTopKRequest,
   predictRequest,
   progressNotification,
+  type Request,
+  type Request0,
   type RunSummary,
   statusRequest,
   studyMatrixRequest,
@@ -41,7 +38,7 @@ import { findHubCacheModels } from './checkpoint/folder';
 import { IntrospectError } from './errors';
 import { embeddedModelDir, embeddedSeriesDir } from './embedded';
 import { LoadedModel } from './model';
-import { predictNext, variablePrompt } from './predict';
+import { predictVariable } from './predict';
 import type { Summary } from './tasks/analysis';
 import { overrideSuite } from './tasks/config';
 import { benchmarkModelLoader, REFERENCE_MODELS } from './tasks/modelLoader';
@@ -53,8 +50,10 @@ import { getSuite, listSuites } from '../../experiments/index';
 import { GENERATED_DATA } from './studies/data/index';
 import { createStudy, listStudies, readStudyMatrix, readStudySummary, resumeStudy } from './studies/folders';
 import { INFLUENCE_STUDY } from '../../experiments/studies';
+import { BoundedMessageReader } from './rpc/boundedReader';
 
-const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+const writer = new StreamMessageWriter(process.stdout);
+const connection = createMessageConnection(new BoundedMessageReader(process.stdin, writer, LIMITS.messageBytes), writer);
 
 // stdout carries the protocol: anything a library prints must go to the log instead.
 function log(level: LogLevel, ...args: unknown[]): void {
@@ -114,13 +113,32 @@ async function settle<R>(token: CancellationToken, work: (signal: AbortSignal) =
   }
 }
 
+type Handler = (params: unknown, signal: AbortSignal) => Promise<unknown>;
+/** Every method the engine answers, by name: its params are checked against the method's schema first. */
+const handlers = new Map<string, Handler>();
+
 /** Registers a handler whose failures become typed ResponseErrors and whose token becomes an AbortSignal. */
-function handle<P, R>(type: RequestType<P, R, EngineErrorData>, handler: (params: P, signal: AbortSignal) => Promise<R>): void {
-  connection.onRequest(type, (params: P, token: CancellationToken) => settle(token, (signal) => handler(params, signal)));
+function handle<P, R>(type: Request<P, R>, handler: (params: P, signal: AbortSignal) => Promise<R>): void {
+  handlers.set(type.method, (raw, signal) => {
+    const checked = checkParams(type.params, raw);
+    if (!checked.ok) throw new ResponseError(JsonRpcErrorCode.InvalidParams, checked.message);
+    return handler(checked.value, signal);
+  });
 }
-function handle0<R>(type: RequestType0<R, EngineErrorData>, handler: (signal: AbortSignal) => Promise<R>): void {
-  connection.onRequest(type, (token: CancellationToken) => settle(token, handler));
+function handle0<R>(type: Request0<R>, handler: (signal: AbortSignal) => Promise<R>): void {
+  handlers.set(type.method, (raw, signal) => {
+    const empty = raw === undefined || (Array.isArray(raw) ? raw.length === 0 : Object.keys(raw as object).length === 0);
+    if (!empty) throw new ResponseError(JsonRpcErrorCode.InvalidParams, `Invalid params: ${type.method} takes no params`);
+    return handler(signal);
+  });
 }
+
+// One door for every request, so unknown methods and bad params are answered before any handler runs.
+connection.onRequest((method: string, params: unknown, token: CancellationToken) => {
+  const handler = handlers.get(method);
+  if (!handler) throw new ResponseError(JsonRpcErrorCode.MethodNotFound, `Unhandled method ${method}`);
+  return settle(token, (signal) => handler(params, signal));
+});
 
 function checkNotAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new ResponseError(EngineErrorCode.Cancelled, 'Cancelled');
@@ -144,7 +162,7 @@ handle0(listModelsRequest, async () => findHubCacheModels());
 handle(predictRequest, (params, signal) =>
   exclusive(async () => {
     checkNotAborted(signal); // a hover that moved on while queued
-    return predictNext(requireModel(), variablePrompt(params.code, params.variable), params.topK);
+    return predictVariable(requireModel(), params.code, params.variable, params.topK, params.fit ?? 'refuse');
   }),
 );
 

@@ -7,7 +7,7 @@ import type { Intervention, PatchGrid, TopToken, TraceTarget } from './api/types
 import { IntrospectError } from './errors';
 import type { LoadedModel } from './model';
 import { argmax } from './patching';
-import { topK } from './predict';
+import { checkContext, topK } from './predict';
 import { Rng } from './tasks/rng';
 import { type TraceProgram, traceProgram } from './tracing/chain';
 import { type Counterfactual, makeCounterfactual } from './tracing/counterfactual';
@@ -43,6 +43,7 @@ export function prepareTrace(model: LoadedModel, code: string, variable: string,
   const program = traceProgram(code, variable);
   const cf = makeCounterfactual(model.tokenizer, program, new Rng(seed));
   if (!cf.ok) throw new IntrospectError(cf.reason, 'counterfactual');
+  checkContext(model, cf.clean.length, 'the prompt');
   return { program, cf, targets: traceTargets(program, cf.clean) };
 }
 

@@ -2,12 +2,59 @@
  * The JSON-RPC protocol between the extension host (client) and the engine process (server),
  * spoken over the engine's stdin/stdout with vscode-jsonrpc. Defined once; both sides import it.
  *
+ * Every request's params and every notification's payload is a zod schema, with the TypeScript
+ * type derived from it: the server checks params at its door (`-32602 Invalid params` naming the
+ * field), the client checks notifications, and the schemas bound what a request may ask for.
+ *
  * Long requests take a `progressToken`: the engine sends `progress` notifications carrying it, and
  * the client cancels with jsonrpc's `$/cancelRequest`, which the engine turns into an AbortSignal.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { InfluenceSettings, InfluenceSummary } from '../studies/influence';
-import type { Device, DType, Intervention, ModelInfo, PatchGrid, Prediction, TopToken } from './types';
+import { z } from 'zod';
+import type { InfluenceSummary } from '../studies/influence';
+import { InfluenceSettings } from './studies';
+import type { ModelInfo, PatchGrid, Prediction, TopToken } from './types';
+
+/** A request whose params have a schema. */
+export class Request<P, R> extends RequestType<P, R, EngineErrorData> {
+  constructor(
+    method: string,
+    readonly params: z.ZodType<P>,
+  ) {
+    super(method);
+  }
+}
+
+/** A request without params (none may be given). */
+export class Request0<R> extends RequestType0<R, EngineErrorData> {}
+
+/** A notification whose payload has a schema. */
+export class Notification<P> extends NotificationType<P> {
+  constructor(
+    method: string,
+    readonly params: z.ZodType<P>,
+  ) {
+    super(method);
+  }
+}
+
+/** Bounds of what a request may carry (a hover sends the code up to its line; a trace is explicit). */
+export const LIMITS = {
+  /** Characters of code in one request. */
+  codeChars: 1_000_000,
+  /** Bytes of one JSON-RPC message. */
+  messageBytes: 8 * 1024 * 1024,
+  topK: 100,
+  batchSize: 4096,
+} as const;
+
+const text = (max = 4096) => z.string().max(max);
+const path = z.string().min(1, 'must be a non-empty path').max(4096);
+const device = z.enum(['auto', 'cpu', 'webgpu', 'cuda']);
+const dtype = z.enum(['float32', 'float16']);
+const progressToken = z.string().max(256).optional();
+/** A variable name: an identifier (Python's, or JavaScript's with `$`). */
+const variable = z.string().regex(/^[A-Za-z_$][\w$]{0,255}$/, 'must be an identifier');
 
 /** Error codes of ResponseErrors the engine sends (jsonrpc reserves -32768..-32000). */
 export const EngineErrorCode = {
@@ -27,6 +74,9 @@ export interface EngineErrorData {
   subject?: string;
 }
 
+/** JSON-RPC's own error codes for a malformed message or invalid params. */
+export const JsonRpcErrorCode = { ParseError: -32700, InvalidRequest: -32600, MethodNotFound: -32601, InvalidParams: -32602 } as const;
+
 // ---- status and models --------------------------------------------------------------------
 
 export interface EngineStatus {
@@ -36,16 +86,17 @@ export interface EngineStatus {
   /** The loaded model, if any. */
   model?: ModelInfo;
 }
-export const statusRequest = new RequestType0<EngineStatus, EngineErrorData>('engine/status');
+export const statusRequest = new Request0<EngineStatus>('engine/status');
 
-export interface LoadModelParams {
+export const LoadModelParams = z.object({
   /** Checkpoint folder; empty = the embedded default model. */
-  dir: string;
-  device: Device;
-  dtype: DType;
-}
-/** Loads a checkpoint folder (replacing the loaded model) and returns what was loaded. */
-export const loadModelRequest = new RequestType<LoadModelParams, ModelInfo, EngineErrorData>('model/load');
+  dir: text(),
+  device,
+  dtype,
+});
+export type LoadModelParams = z.infer<typeof LoadModelParams>;
+/** Loads a checkpoint folder (replacing the loaded model only once it loaded) and returns what was loaded. */
+export const loadModelRequest = new Request<LoadModelParams, ModelInfo>('model/load', LoadModelParams);
 
 export interface ModelCandidate {
   /** Hub id (`org/name`) or folder name. */
@@ -53,40 +104,52 @@ export interface ModelCandidate {
   dir: string;
 }
 /** Checkpoint folders found in the local Hugging Face hub cache. */
-export const listModelsRequest = new RequestType0<ModelCandidate[], EngineErrorData>('model/list');
+export const listModelsRequest = new Request0<ModelCandidate[]>('model/list');
 
 // ---- prediction and tracing -------------------------------------------------------------
 
-/** A variable at a point in code: `code` is the source up to and including the line of interest. */
-export interface VariableQuery {
-  code: string;
-  variable: string;
-}
+const code = z.string().max(LIMITS.codeChars, `must be at most ${LIMITS.codeChars} characters`);
+const intervention = z.enum(['resid', 'mlp', 'heads', 'knockout']);
 
-export interface PredictParams extends VariableQuery {
-  topK: number;
-}
-export const predictRequest = new RequestType<PredictParams, Prediction, EngineErrorData>('predict');
+export const PredictParams = z.object({
+  /** The source up to and including the line of interest. */
+  code,
+  variable,
+  topK: z.number().int().min(1).max(LIMITS.topK),
+  /**
+   * `trim` (hovers, selections): when the code is longer than the model's context, keep the lines
+   * nearest the variable that fit and say so in the prediction; default `refuse`: an error giving
+   * both lengths (an explicit request).
+   */
+  fit: z.enum(['refuse', 'trim']).optional(),
+});
+export type PredictParams = z.infer<typeof PredictParams>;
+export const predictRequest = new Request<PredictParams, Prediction>('predict', PredictParams);
 
-export interface TraceParams extends VariableQuery {
-  intervention: Intervention;
+export const TraceParams = z.object({
+  code,
+  variable,
+  intervention,
   /** Patched runs per forward pass (engine default when absent). */
-  batchSize?: number;
-  progressToken?: string;
-}
-export const traceRequest = new RequestType<TraceParams, PatchGrid, EngineErrorData>('trace');
+  batchSize: z.number().int().min(1).max(LIMITS.batchSize).optional(),
+  progressToken,
+});
+export type TraceParams = z.infer<typeof TraceParams>;
+export const traceRequest = new Request<TraceParams, PatchGrid>('trace', TraceParams);
 
-export interface PatchedTopKParams extends TraceParams {
+export const PatchedTopKParams = TraceParams.extend({
   /** The cell: one index per axis of the grid (`PatchGrid.axes`). */
-  index: number[];
-  topK: number;
-}
+  index: z.array(z.number().int().min(0)).min(1).max(3),
+  topK: z.number().int().min(1).max(LIMITS.topK),
+});
+export type PatchedTopKParams = z.infer<typeof PatchedTopKParams>;
 /** The patched run's next-token top-k at one cell of a sweep (what the heatmap shows on click). */
-export const patchedTopKRequest = new RequestType<PatchedTopKParams, TopToken[], EngineErrorData>('trace/cell');
+export const patchedTopKRequest = new Request<PatchedTopKParams, TopToken[]>('trace/cell', PatchedTopKParams);
 
 // ---- benchmarks, studies and results ----------------------------------------------------
 
-export type RunKind = 'suite' | 'study';
+export const RUN_KINDS = ['suite', 'study'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
 
 export interface RunnableInfo {
   kind: RunKind;
@@ -107,36 +170,38 @@ export interface BenchCatalog {
   /** Models that need no checkpoint (the interpreter oracle, the line heuristic), usable as baselines. */
   referenceModels: string[];
 }
-export const listRunnablesRequest = new RequestType0<BenchCatalog, EngineErrorData>('bench/list');
+export const listRunnablesRequest = new Request0<BenchCatalog>('bench/list');
 
-export interface BenchRunParams {
-  kind: RunKind;
+export const BenchRunParams = z.object({
+  kind: z.enum(RUN_KINDS),
   /** A `RunnableInfo.id`. */
-  id: string;
+  id: text(256),
   /** Checkpoint folders or reference model names. */
-  models: string[];
-  lengths: number[];
+  models: z.array(path).min(1, 'must name at least one model').max(64),
+  lengths: z.array(z.number().int().min(1).max(1000)).min(1).max(1000),
   /** Samples per (model, length). */
-  n: number;
+  n: z.number().int().min(1).max(100_000),
   /** Folder that receives the new run folders. */
-  resultsDir: string;
-  device: Device;
-  dtype: DType;
-  batchSize: number;
-  progressToken?: string;
-}
+  resultsDir: path,
+  device,
+  dtype,
+  batchSize: z.number().int().min(1).max(LIMITS.batchSize),
+  progressToken,
+});
+export type BenchRunParams = z.infer<typeof BenchRunParams>;
 /** Runs a suite; resolves with the summaries of the run folders it wrote. Progress counts programs. */
-export const benchRunRequest = new RequestType<BenchRunParams, RunSummary[], EngineErrorData>('bench/run');
+export const benchRunRequest = new Request<BenchRunParams, RunSummary[]>('bench/run', BenchRunParams);
 
-export interface BenchResumeParams {
+export const BenchResumeParams = z.object({
   /** An unfinished run folder. */
-  dir: string;
-  device: Device;
-  dtype: DType;
-  progressToken?: string;
-}
+  dir: path,
+  device,
+  dtype,
+  progressToken,
+});
+export type BenchResumeParams = z.infer<typeof BenchResumeParams>;
 /** Finishes a cancelled or crashed run folder (its finished samples are kept); resolves with its summary. */
-export const benchResumeRequest = new RequestType<BenchResumeParams, RunSummary[], EngineErrorData>('bench/resume');
+export const benchResumeRequest = new Request<BenchResumeParams, RunSummary[]>('bench/resume', BenchResumeParams);
 
 /** One point of a run's accuracy table. */
 export interface AccuracyPoint {
@@ -161,23 +226,23 @@ export interface RunSummary {
   accuracy: AccuracyPoint[];
 }
 
-export interface ListResultsParams {
-  resultsDir: string;
-}
+export const ListResultsParams = z.object({ resultsDir: path });
+export type ListResultsParams = z.infer<typeof ListResultsParams>;
 /** The run folders in a results folder, newest first. */
-export const listResultsRequest = new RequestType<ListResultsParams, RunSummary[], EngineErrorData>('results/list');
+export const listResultsRequest = new Request<ListResultsParams, RunSummary[]>('results/list', ListResultsParams);
 
 // ---- developmental studies ----------------------------------------------------------------
 
-export interface StudyCreateParams {
+export const StudyCreateParams = z.object({
   /** A study `RunnableInfo.id`. */
-  id: string;
-  settings: InfluenceSettings;
+  id: text(256),
+  settings: InfluenceSettings,
   /** Folder that receives the new study folder (`<id>_<time>/`). */
-  resultsDir: string;
-}
+  resultsDir: path,
+});
+export type StudyCreateParams = z.infer<typeof StudyCreateParams>;
 /** Checks a study's settings (its series is read) and makes its folder; `study/run` then runs it. */
-export const studyCreateRequest = new RequestType<StudyCreateParams, { dir: string }, EngineErrorData>('study/create');
+export const studyCreateRequest = new Request<StudyCreateParams, { dir: string }>('study/create', StudyCreateParams);
 
 /** One study folder, as the runner lists it. */
 export interface StudyRunInfo {
@@ -192,29 +257,29 @@ export interface StudyRunInfo {
   done: number[];
 }
 
-export interface StudyRunParams {
-  dir: string;
-  device: Device;
-  progressToken?: string;
-}
+export const StudyRunParams = z.object({ dir: path, device, progressToken });
+export type StudyRunParams = z.infer<typeof StudyRunParams>;
 /**
  * Runs a study folder to the end with its own settings: a new one, or an unfinished one resumed
  * (finished checkpoints and chains are kept). Resolves with its summary.
  */
-export const studyRunRequest = new RequestType<StudyRunParams, InfluenceSummary, EngineErrorData>('study/run');
+export const studyRunRequest = new Request<StudyRunParams, InfluenceSummary>('study/run', StudyRunParams);
 
 /** The study folders in a results folder, newest first. */
-export const listStudiesRequest = new RequestType<ListResultsParams, StudyRunInfo[], EngineErrorData>('study/list');
+export const listStudiesRequest = new Request<ListResultsParams, StudyRunInfo[]>('study/list', ListResultsParams);
 
+export const StudyDirParams = z.object({ dir: path });
+export type StudyDirParams = z.infer<typeof StudyDirParams>;
 /** A study folder's summary so far (its curves). */
-export const studyResultRequest = new RequestType<{ dir: string }, InfluenceSummary, EngineErrorData>('study/result');
+export const studyResultRequest = new Request<StudyDirParams, InfluenceSummary>('study/result', StudyDirParams);
 
-export interface StudyMatrixParams {
-  dir: string;
-  step: number;
+export const StudyMatrixParams = z.object({
+  dir: path,
+  step: z.number().int().min(0),
   /** `sequence` or `claim`. */
-  observable: string;
-}
+  observable: z.enum(['sequence', 'claim']),
+});
+export type StudyMatrixParams = z.infer<typeof StudyMatrixParams>;
 export interface StudyMatrix {
   /** samples × samples, row-major: BIF = −covariance of the samples' losses over draws. */
   bif: number[];
@@ -222,21 +287,29 @@ export interface StudyMatrix {
   samples: { group: string; pair?: number; text: string }[];
 }
 /** One checkpoint's BIF matrix. */
-export const studyMatrixRequest = new RequestType<StudyMatrixParams, StudyMatrix, EngineErrorData>('study/matrix');
+export const studyMatrixRequest = new Request<StudyMatrixParams, StudyMatrix>('study/matrix', StudyMatrixParams);
 
 // ---- notifications (engine → client) ----------------------------------------------------
 
-export interface ProgressParams {
-  token: string;
-  done: number;
-  total: number;
-  message?: string;
-}
-export const progressNotification = new NotificationType<ProgressParams>('progress');
+export const ProgressParams = z.object({
+  token: z.string(),
+  done: z.number().min(0),
+  total: z.number().min(0),
+  message: z.string().optional(),
+});
+export type ProgressParams = z.infer<typeof ProgressParams>;
+export const progressNotification = new Notification<ProgressParams>('progress', ProgressParams);
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export interface LogParams {
-  level: LogLevel;
-  message: string;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LogParams = z.object({ level: z.enum(LOG_LEVELS), message: z.string() });
+export type LogParams = z.infer<typeof LogParams>;
+export const logNotification = new Notification<LogParams>('log', LogParams);
+
+/** `params` checked against `schema`: the value, or why not, naming the field (`topK: must be ≤ 100`). */
+export function checkParams<P>(schema: z.ZodType<P>, params: unknown): { ok: true; value: P } | { ok: false; message: string } {
+  const r = schema.safeParse(params);
+  if (r.success) return { ok: true, value: r.data };
+  const issues = r.error.issues.slice(0, 3).map((i) => `${i.path.length ? i.path.join('.') : 'params'}: ${i.message}`);
+  return { ok: false, message: `Invalid params: ${issues.join('; ')}` };
 }
-export const logNotification = new NotificationType<LogParams>('log');

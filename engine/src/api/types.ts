@@ -43,6 +43,10 @@ export interface Prediction {
   prompt: string;
   top: TopToken[];
   latencyMs: number;
+  /** Lines of the code's start left out so the prompt fits the model's context (hovers only). */
+  omittedLines?: number;
+  /** The model's context in tokens, when lines were left out. */
+  contextTokens?: number;
 }
 
 /** What is patched in a sweep. `knockout` blocks attention from the final position to a source token. */

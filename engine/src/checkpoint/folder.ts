@@ -19,12 +19,22 @@ export interface CheckpointFolder {
 const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
 
-/** Parses a JSON file; a missing or malformed file is an IntrospectError naming it. */
+/** Larger JSON files than this are refused (the largest real tokenizer.json files are ~30 MB). */
+const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Parses a JSON file; a missing, malformed, oversized or irregular file (a directory, a device such
+ * as /dev/zero behind a link) is an IntrospectError naming it.
+ */
 export function readJsonFile(path: string): any {
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new IntrospectError(st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file', path);
+    if (st.size > MAX_JSON_BYTES) throw new IntrospectError(`is ${st.size} bytes; JSON files of more than ${MAX_JSON_BYTES} are not read`, path);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof IntrospectError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new IntrospectError(code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? e})`, path);
   }
@@ -58,6 +68,9 @@ function weightFiles(dir: string): { file: string; names?: string[] }[] {
     const byFile = new Map<string, string[]>();
     for (const [name, file] of Object.entries(map)) {
       if (typeof file !== 'string' || file === '') throw new IntrospectError(`weight_map["${name}"] is not a file name`, indexPath);
+      // Shards are files of this folder, as transformers expects: no paths out of it.
+      if (/[\\/]/.test(file) || file === '.' || file === '..')
+        throw new IntrospectError(`weight_map["${name}"] is "${file}": shard names must be plain file names in the checkpoint folder`, indexPath);
       byFile.set(file, [...(byFile.get(file) ?? []), name]);
     }
     if (byFile.size === 0) throw new IntrospectError('weight_map is empty', indexPath);
@@ -102,7 +115,9 @@ export async function loadCheckpointFolder(dir: string): Promise<CheckpointFolde
         if (!st.header.tensors.has(name)) {
           throw new IntrospectError(`tensor '${name}' is listed in ${INDEX} but not in this shard`, file);
         }
-        weights.set(name, await st.readFloat(name));
+        const t = await st.readFloat(name);
+        checkFinite(t.data, name, file);
+        weights.set(name, t);
       }
     } finally {
       await st.close();
@@ -172,4 +187,11 @@ function readRef(path: string): string | undefined {
 function newest(parent: string, names: string[]): string {
   const time = (n: string) => statSync(join(parent, n)).mtimeMs;
   return names.reduce((best, n) => (time(n) > time(best) ? n : best));
+}
+
+/** NaN or infinite weights make every prediction NaN: refuse them at load, naming the tensor. */
+function checkFinite(data: Float32Array, name: string, file: string): void {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+  if (bad) throw new IntrospectError(`tensor '${name}' holds ${bad} NaN or infinite value${bad > 1 ? 's' : ''} (of ${data.length})`, file);
 }

@@ -100,6 +100,11 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   } catch (e) {
     throw new IntrospectError(`cannot open safetensors file (${(e as NodeJS.ErrnoException).code ?? e})`, path);
   }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw new IntrospectError(st.isDirectory() ? 'is a folder, not a safetensors file' : 'is not a regular file', path);
+  }
   try {
     const header = await parseHeader(fh, path);
     return {

@@ -18,12 +18,10 @@
  * step's preconditioner. The caller evaluates U at the new point on the step's own minibatch: with
  * consecutive minibatches, as devinterp estimates it, the minibatch noise in U swamps the estimate.
  */
+import { SAMPLERS, type SamplerKind } from '../api/studies';
 import { IntrospectError } from '../errors';
 import type { NormalRng } from './normal';
 import type { Restriction } from './restriction';
-
-export const SAMPLERS = ['sgld', 'rmsprop-sgld'] as const;
-export type SamplerKind = (typeof SAMPLERS)[number];
 
 export interface SgmcmcOptions {
   sampler: SamplerKind;

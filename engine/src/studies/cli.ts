@@ -13,7 +13,7 @@ import { IntrospectError } from '../errors';
 import { linePlotPng } from '../plot/linePlot';
 import { writePng } from '../plot/writePng';
 import { progressBar } from '../progress';
-import { SAMPLERS } from '../sampling/sgmcmc';
+import { SAMPLERS } from '../api/studies';
 import { GENERATED_DATA, studyData } from './data/index';
 import { INFLUENCE_STUDY } from '../../../experiments/studies';
 import { embeddedSeriesDir } from '../embedded';

@@ -2,14 +2,14 @@
  * Study folders as the extension sees them: listed from a results folder, their summary and one
  * checkpoint's BIF matrix read back, an unfinished one resumed with its own recorded settings.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyMatrix, StudyRunInfo } from '../api/protocol';
 import { writeJsonAtomic } from '../atomicWrite';
 import { openSafetensors } from '../checkpoint/safetensors';
 import { readJsonFile } from '../checkpoint/folder';
 import { IntrospectError } from '../errors';
-import { createRunDir } from '../tasks/results';
+import { createRunDir, subfolders } from '../tasks/results';
 import type { StudyData } from './data/samples';
 import { DATA_FILE, type InfluenceSettings, type InfluenceSummary, runInfluenceStudy, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './influence';
 import { readSeries, seriesName } from './series';
@@ -33,10 +33,8 @@ export function readStudySummary(dir: string): InfluenceSummary {
 
 /** Study folders directly under `root`, newest first. */
 export function listStudies(root: string): StudyRunInfo[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .map((n) => join(root, n))
-    .filter((d) => statSync(d).isDirectory() && isStudyDir(d))
+  return subfolders(root)
+    .filter(isStudyDir)
     .map((dir) => {
       const s = readStudySummary(dir);
       return {

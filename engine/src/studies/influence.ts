@@ -6,6 +6,7 @@
  * (`step-<N>/`), the summary and the curves after each; a rerun with the same settings resumes.
  */
 import { join } from 'node:path';
+import type { InfluenceSettings } from '../api/studies';
 import type { Device } from '../api/types';
 import { writeJsonAtomic } from '../atomicWrite';
 import { IntrospectError } from '../errors';
@@ -15,24 +16,11 @@ import { bindingData } from './data/binding';
 import { studyData } from './data/index';
 import type { StudySample } from './data/samples';
 import { plotOverSteps } from './plots';
-import { type CheckpointResult, checkSameRun, finishedResult, sampleCheckpoint, type SamplingSettings } from './sampleCheckpoint';
+import { type CheckpointResult, checkSameRun, finishedResult, sampleCheckpoint } from './sampleCheckpoint';
 import { readSeries, seriesName } from './series';
 
-export interface InfluenceSettings {
-  /** A series folder, hub repository or JSON list (see series.ts). */
-  series: string;
-  steps?: number[];
-  /** `binding-correctness`, `code-pairs` or a JSON-lines file. */
-  data: string;
-  /** Pairs generated for a generated data set. */
-  pairs: number;
-  /** What the chains sample on: `binding` (fresh programs), `study` (the study's samples), `study:<group>` (one group: a data-restricted LLC), or a file. */
-  samplingData: string;
-  /** Programs generated for `binding` sampling data. */
-  samplingSize: number;
-  dataSeed: number;
-  sampling: SamplingSettings;
-}
+export type { InfluenceSettings };
+
 
 export interface InfluenceRow {
   step: number;

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SamplingSettings } from '../api/studies';
 import type { Device } from '../api/types';
 import { writeJsonAtomic } from '../atomicWrite';
 import { loadParameters } from '../autodiff/load';
@@ -14,7 +15,7 @@ import { IntrospectError } from '../errors';
 import { type ChainRecord, type ChainSettings, chainSteps, runChain } from '../sampling/chain';
 import { readChainRecord, writeChainRecord } from '../sampling/record';
 import { parseRestriction } from '../sampling/restriction';
-import { defaultNbeta, type SamplerKind } from '../sampling/sgmcmc';
+import { defaultNbeta } from '../sampling/sgmcmc';
 import { SampleLosses, TransformerTarget } from '../sampling/transformer';
 import { type BifResult, bifEstimate } from '../slt/bif';
 import { type LlcEstimate, llcEstimate } from '../slt/llc';
@@ -24,32 +25,8 @@ import { observedSamples, samplingExamples } from './data/tokenize';
 import type { StudySample } from './data/samples';
 import { plotBifMatrix, plotChainDiagnostics } from './plots';
 
-export interface SamplingSettings {
-  sampler: SamplerKind;
-  epsilon: number;
-  /** Default: batch size / ln(batch size), as devinterp. */
-  nbeta?: number;
-  gamma: number;
-  weightDecay: number;
-  boundingBox?: number;
-  noiseLevel: number;
-  alpha: number;
-  rmsEps: number;
-  chains: number;
-  draws: number;
-  burnIn: number;
-  every: number;
-  batchSize: number;
-  seed: number;
-  /** Minibatches L(θ*) is averaged over. */
-  initBatches: number;
-  /** Weight restriction (`full`, `l0.h1`, …). */
-  restrict: string;
-  /** Also record every token's loss of the observed samples at every draw. */
-  perToken: boolean;
-  /** MALA acceptance measured every this many steps (0: never; each costs a gradient evaluation). */
-  malaEvery: number;
-}
+
+export type { SamplingSettings };
 
 /**
  * Defaults calibrated on the embedded model's series (docs/studies.md): RMSProp-SGLD with ε 3e-7

@@ -44,7 +44,12 @@ export function rowKey(r: Pick<ResultRow, 'model' | 'seqLen' | 'sample'>): strin
 
 /** A new, empty run folder named after the experiment and the time. */
 export function createRunDir(outDir: string, experiment: string, now: Date): string {
-  mkdirSync(outDir, { recursive: true });
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new IntrospectError('is not a folder: results go into a folder', outDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new IntrospectError(`cannot create the results folder (${(e as NodeJS.ErrnoException).code ?? e})`, outDir);
+  }
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}_${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
   for (let i = 0; ; i++) {
@@ -110,11 +115,17 @@ export class ResultsWriter {
   }
 }
 
-/** Run folders (those with a config.json) directly under `root`, oldest name first. */
-export function listRunDirs(root: string): string[] {
+/** The folders directly under `root` (none when it does not exist yet), oldest name first. */
+export function subfolders(root: string): string[] {
   if (!existsSync(root)) return [];
+  if (!statSync(root).isDirectory()) throw new IntrospectError('is not a folder: a results folder holds run folders', root);
   return readdirSync(root)
     .map((n) => join(root, n))
-    .filter((d) => statSync(d).isDirectory() && existsSync(join(d, CONFIG_FILE)))
+    .filter((d) => statSync(d).isDirectory())
     .sort();
+}
+
+/** Run folders (those with a config.json) directly under `root`, oldest name first. */
+export function listRunDirs(root: string): string[] {
+  return subfolders(root).filter((d) => existsSync(join(d, CONFIG_FILE)));
 }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { assignedVariable, codeLanguage, codeThrough } from '../code/variables';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';
+import { omittedNote } from '../predict/hover';
 import { formatTop, type Predictor } from '../predict/predictor';
 import { CommandId } from './ids';
 
@@ -59,7 +60,8 @@ async function predictSelection(engine: EngineClient, predictor: Predictor, deco
         const end = doc.lineAt(t.line).range.end;
         // Short at the line's end (a split editor is narrow); the detail is in the hover.
         const hover = new vscode.MarkdownString(
-          `**${t.variable}** after line ${t.line + 1} — ${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms`,
+          `**${t.variable}** after line ${t.line + 1} — ${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms` +
+            (p.omittedLines ? `\n\n${omittedNote(p)}` : ''),
         );
         decorations.push({ range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: `⟶ ${formatTop(p)}` } } });
         editor.setDecorations(decoration, decorations);

@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
+  checkParams,
   type EngineErrorData,
   loadModelRequest,
   type LoadModelParams,
   logNotification,
+  type Notification,
   progressNotification,
   type ProgressParams,
 } from '../../../engine/src/api/protocol';
@@ -51,8 +53,17 @@ export class EngineClient implements vscode.Disposable {
       // `engine` rather than this.engine: the first start runs inside EngineProcess's constructor.
       onStarted: (engine) => this.loadConfiguredModel((params) => engine.requestDuringStart(loadModelRequest, params)),
     });
-    this.engine.onNotification(logNotification, (p) => this.log(p.level, p.message));
-    this.engine.onNotification(progressNotification, (p) => this.progressListeners.get(p.token)?.forEach((l) => l(p)));
+    this.listen(logNotification, (p) => this.log(p.level, p.message));
+    this.listen(progressNotification, (p) => this.progressListeners.get(p.token)?.forEach((l) => l(p)));
+  }
+
+  /** A notification handler that gets only payloads its schema accepts. */
+  private listen<P>(type: Notification<P>, handler: (p: P) => void): void {
+    this.engine.onNotification(type, (raw: unknown) => {
+      const checked = checkParams(type.params, raw);
+      if (checked.ok) handler(checked.value);
+      else this.output.warn(`ignored a malformed ${type.method} notification from the engine: ${checked.message}`);
+    });
   }
 
   get model(): ModelInfo | undefined {

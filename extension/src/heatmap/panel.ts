@@ -6,11 +6,12 @@ import { writeFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { patchedTopKRequest } from '../../../engine/src/api/protocol';
 import type { PatchGrid } from '../../../engine/src/api/types';
-import { type FromHeatmap, HEATMAP_VIEW_TYPE, type HeatmapState, type ToHeatmap, type TraceSubject } from '../../../webview/src/heatmap/protocol';
+import { FromHeatmap, HEATMAP_VIEW_TYPE, type HeatmapState, type ToHeatmap, type TraceSubject } from '../../../webview/src/heatmap/protocol';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';
 import { readSettings } from '../settings';
 import { webviewHtml, webviewOptions } from '../webviews/html';
+import { onMessage } from '../webviews/messages';
 import { runTrace } from './trace';
 
 const BODY = `
@@ -61,7 +62,7 @@ export class HeatmapPanels {
     webview.html = webviewHtml(webview, this.context.extensionUri, { bundle: 'heatmap', title: 'Introspect trace', body: BODY });
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'extension', 'media', 'introspect.svg');
     const send = (m: ToHeatmap) => void webview.postMessage(m);
-    const sub = webview.onDidReceiveMessage(async (m: FromHeatmap) => {
+    const sub = onMessage(webview, FromHeatmap, this.engine, async (m) => {
       try {
         switch (m.type) {
           case 'ready':

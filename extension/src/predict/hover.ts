@@ -5,6 +5,7 @@
  * cancels its request.
  */
 import * as vscode from 'vscode';
+import type { Prediction } from '../../../engine/src/api/types';
 import { agrees, captureValue, type CaptureResult } from '../actual/capture';
 import { codeLanguage, codeThrough, identifierAt, isAssigned } from '../code/variables';
 import type { EngineClient } from '../engine/client';
@@ -48,7 +49,8 @@ async function provideHover(
     prediction = await predictor.predict(code, ident.name, token);
   } catch (err) {
     if (err instanceof CancelledError || token.isCancellationRequested) return undefined;
-    const md = new vscode.MarkdownString(`**Introspect**: could not predict \`${ident.name}\`: ${(err as Error).message}`);
+    const md = new vscode.MarkdownString(`**Introspect**: could not predict \`${ident.name}\`: `);
+    md.appendText((err as Error).message); // the engine's words, not Markdown
     return new vscode.Hover(md);
   }
   const md = new vscode.MarkdownString(undefined, true); // true: render $(icon) codicons
@@ -56,16 +58,26 @@ async function provideHover(
   md.appendMarkdown('| token | probability |\n|---|---:|\n');
   for (const t of prediction.top) md.appendMarkdown(`| \`${escapeCell(t.text)}\` | ${(100 * t.prob).toFixed(1)}% |\n`);
   md.appendMarkdown(`\n${prediction.model} · ${engine.model.device} · ${prediction.latencyMs.toFixed(0)} ms\n`);
-  if (actual) md.appendMarkdown(`\n\n${describeActual(await actual, prediction.top[0]?.text)}`);
+  if (prediction.omittedLines) md.appendMarkdown(`\n${omittedNote(prediction)}\n`);
+  if (actual) describeActual(md, await actual, prediction.top[0]?.text);
   else if (settings.predictedVsActual) md.appendMarkdown('\n\n_Actual value not shown: this workspace is not trusted, so Introspect does not run its code._');
   const range = new vscode.Range(pos.line, ident.start, pos.line, ident.start + ident.name.length);
   return new vscode.Hover(md, range);
 }
 
-function describeActual(actual: CaptureResult, predicted: string | undefined): string {
-  if (!actual.ok) return `Actual value (${actual.runtime}): not available — ${escapeCell(actual.error)}`;
+function describeActual(md: vscode.MarkdownString, actual: CaptureResult, predicted: string | undefined): void {
+  if (!actual.ok) {
+    md.appendMarkdown(`\n\nActual value (${actual.runtime}): not available — `);
+    md.appendText(actual.error); // the program's own output: shown as text, never as Markdown
+    return;
+  }
   const verdict = predicted !== undefined && agrees(predicted, actual.value) ? '$(check) agrees with the prediction' : '$(warning) **differs from the prediction**';
-  return `Actual value (${actual.runtime}): \`${escapeCell(actual.value)}\` — ${verdict}`;
+  md.appendMarkdown(`\n\nActual value (${actual.runtime}): \`${escapeCell(actual.value)}\` — ${verdict}`);
+}
+
+/** Why a prediction saw less than the whole file. */
+export function omittedNote(p: Prediction): string {
+  return `_The first ${p.omittedLines} line${p.omittedLines === 1 ? '' : 's'} of the file were left out: the prompt must fit ${p.model}'s context of ${p.contextTokens} tokens._`;
 }
 
 function escapeCell(s: string): string {

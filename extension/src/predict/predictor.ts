@@ -22,7 +22,8 @@ export class Predictor {
     const key = `${this.engine.model?.dir}\u0000${topK}\u0000${variable}\u0000${code}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const prediction = await this.engine.request(predictRequest, { code, variable, topK }, token);
+    // Hovers and selections see the lines nearest the variable that fit the model's context.
+    const prediction = await this.engine.request(predictRequest, { code, variable, topK, fit: 'trim' }, token);
     this.cache.set(key, prediction);
     return prediction;
   }

@@ -15,12 +15,13 @@ import {
   studyRunRequest,
 } from '../../../engine/src/api/protocol';
 import type { InfluenceSettings } from '../../../engine/src/studies/influence';
-import { type BrowseField, type FromRunner, type ModelChoice, type ResultsList, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
+import { type BrowseField, FromRunner, type ModelChoice, type ResultsList, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';
 import { readSettings, resultsFolder } from '../settings';
 import type { StudyPanels } from '../study/panel';
 import { webviewHtml, webviewOptions } from '../webviews/html';
+import { onMessage } from '../webviews/messages';
 
 const BODY = `
 <h2>Run</h2>
@@ -95,7 +96,7 @@ export class RunnerView implements vscode.WebviewViewProvider {
     this.view = view;
     view.webview.options = webviewOptions(this.context.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.context.extensionUri, { bundle: 'runner', title: 'Introspect runner', body: BODY });
-    const sub = view.webview.onDidReceiveMessage((m: FromRunner) => this.onMessage(m));
+    const sub = onMessage(view.webview, FromRunner, this.engine, (m) => this.onMessage(m));
     view.onDidDispose(() => {
       sub.dispose();
       this.view = undefined;

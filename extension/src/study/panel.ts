@@ -5,9 +5,10 @@
  */
 import * as vscode from 'vscode';
 import { studyMatrixRequest, studyResultRequest } from '../../../engine/src/api/protocol';
-import { type FromStudy, STUDY_VIEW_TYPE, type StudyState, type ToStudy } from '../../../webview/src/study/protocol';
+import { FromStudy, STUDY_VIEW_TYPE, type StudyState, type ToStudy } from '../../../webview/src/study/protocol';
 import type { EngineClient } from '../engine/client';
 import { webviewHtml, webviewOptions } from '../webviews/html';
+import { onMessage } from '../webviews/messages';
 
 const BODY = `
 <h1 id="title">Study</h1>
@@ -77,7 +78,7 @@ export class StudyPanels {
         send({ type: 'error', message: `Error: ${(err as Error).message}` });
       }
     };
-    const sub = webview.onDidReceiveMessage(async (m: FromStudy) => {
+    const sub = onMessage(webview, FromStudy, this.engine, async (m) => {
       try {
         if (m.type === 'ready') {
           shown = '';

@@ -1,4 +1,5 @@
-/** Messages between the extension host and the heatmap webview, both ways, and its saved state. */
+/** Messages between the extension host and the heatmap webview, both ways (what it sends has a schema), and its saved state. */
+import { z } from 'zod';
 import type { Intervention, PatchGrid, TopToken } from '../../../engine/src/api/types';
 
 /** What was traced: shown in the panel's header and kept so a restored panel can ask again. */
@@ -20,14 +21,16 @@ export type ToHeatmap =
   | { type: 'cell'; index: number[]; top: TopToken[] }
   | { type: 'error'; message: string };
 
-export type FromHeatmap =
-  | { type: 'ready' }
+export const FromHeatmap = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
   /** Patched top-k at one cell (one index per axis of the grid). */
-  | { type: 'cell'; index: number[] }
+  z.object({ type: z.literal('cell'), index: z.array(z.number().int().min(0)).min(1).max(3) }),
   /** Trace the same subject again with another intervention. */
-  | { type: 'retrace'; intervention: Intervention }
-  | { type: 'export'; format: 'png'; dataUrl: string }
-  | { type: 'export'; format: 'json' };
+  z.object({ type: z.literal('retrace'), intervention: z.enum(['resid', 'mlp', 'heads', 'knockout']) }),
+  z.object({ type: z.literal('export'), format: z.literal('png'), dataUrl: z.string().startsWith('data:image/png;base64,').max(64 * 1024 * 1024) }),
+  z.object({ type: z.literal('export'), format: z.literal('json') }),
+]);
+export type FromHeatmap = z.infer<typeof FromHeatmap>;
 
 /** The webview's persisted state (vscode.setState), handed back to the serializer on restore. */
 export interface HeatmapState {

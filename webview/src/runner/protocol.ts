@@ -1,6 +1,11 @@
-/** Messages between the extension host and the experiment-runner side panel, both ways. */
-import type { RunKind, RunnableInfo, RunSummary, StudyRunInfo } from '../../../engine/src/api/protocol';
-import type { InfluenceSettings } from '../../../engine/src/studies/influence';
+/**
+ * Messages between the extension host and the experiment-runner side panel, both ways. What the
+ * panel sends has a schema (the extension checks every message with it); its run requests reuse
+ * the engine protocol's own schemas.
+ */
+import { z } from 'zod';
+import { BenchRunParams, type RunnableInfo, type RunSummary, type StudyRunInfo } from '../../../engine/src/api/protocol';
+import { InfluenceSettings } from '../../../engine/src/api/studies';
 
 export interface ModelChoice {
   /** Checkpoint folder, or a reference model's name. */
@@ -10,13 +15,8 @@ export interface ModelChoice {
   checked: boolean;
 }
 
-export interface RunRequest {
-  kind: RunKind;
-  id: string;
-  models: string[];
-  lengths: number[];
-  n: number;
-}
+export const RunRequest = BenchRunParams.pick({ kind: true, id: true, models: true, lengths: true, n: true });
+export type RunRequest = z.infer<typeof RunRequest>;
 
 /** What the panel lists under Results: benchmark run folders and study folders. */
 export interface ResultsList {
@@ -25,7 +25,8 @@ export interface ResultsList {
 }
 
 /** Fields the panel asks the extension to fill with a picked path. */
-export type BrowseField = 'series' | 'data';
+export const BrowseField = z.enum(['series', 'data']);
+export type BrowseField = z.infer<typeof BrowseField>;
 
 export type ToRunner =
   | ({ type: 'init'; runnables: RunnableInfo[]; models: ModelChoice[]; resultsDir: string } & ResultsList)
@@ -41,15 +42,18 @@ export type ToRunner =
   | ({ type: 'results' } & ResultsList)
   | { type: 'chosen'; field: BrowseField; path: string };
 
-export type FromRunner =
-  | { type: 'ready' }
-  | { type: 'run'; request: RunRequest }
-  | { type: 'runStudy'; id: string; settings: InfluenceSettings }
-  | { type: 'resumeStudy'; dir: string }
-  | { type: 'resumeRun'; dir: string }
-  | { type: 'openStudy'; dir: string }
-  | { type: 'browse'; field: BrowseField }
-  | { type: 'cancel' }
-  | { type: 'refresh' };
+const dir = z.string().min(1).max(4096);
+export const FromRunner = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('run'), request: RunRequest }),
+  z.object({ type: z.literal('runStudy'), id: z.string().max(256), settings: InfluenceSettings }),
+  z.object({ type: z.literal('resumeStudy'), dir }),
+  z.object({ type: z.literal('resumeRun'), dir }),
+  z.object({ type: z.literal('openStudy'), dir }),
+  z.object({ type: z.literal('browse'), field: BrowseField }),
+  z.object({ type: z.literal('cancel') }),
+  z.object({ type: z.literal('refresh') }),
+]);
+export type FromRunner = z.infer<typeof FromRunner>;
 
 export const RUNNER_VIEW_ID = 'introspect.runner';

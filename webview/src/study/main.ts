@@ -20,7 +20,7 @@ import {
   type TooltipItem,
 } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
-import type { StudyMatrix } from '../../../engine/src/api/protocol';
+import type { StudyMatrix, StudyMatrixParams } from '../../../engine/src/api/protocol';
 import type { InfluenceSummary } from '../../../engine/src/studies/influence';
 import { type Curve, bifCurves, llcCurve, logSteps, observablesOf } from './curves';
 import type { FromStudy, StudyState, ToStudy } from './protocol';
@@ -34,7 +34,8 @@ const $ = <T extends HTMLElement = HTMLElement & { value: string }>(id: string) 
 const PALETTE = ['#4e79a7', '#e15759', '#59a14f', '#f28e2b', '#b07aa1', '#76b7b2'];
 
 let summary: InfluenceSummary | undefined;
-let observable = '';
+/** The losses shown: `claim` or `sequence` (what the summary has). */
+let observable = '' as StudyMatrixParams['observable'];
 let step: number | undefined;
 const charts = new Map<string, Chart>();
 
@@ -93,7 +94,7 @@ function render(): void {
   $('empty').hidden = s.rows.length > 0;
   if (!s.rows.length) return;
   const observables = observablesOf(s);
-  if (!observables.includes(observable)) observable = observables[0];
+  if (!observables.includes(observable)) observable = observables[0] as StudyMatrixParams['observable'];
   fillSelect('observable', observables.map((k) => [k, k === 'claim' ? 'claim (the claimed value)' : 'sequence (whole sample)']), observable);
   const log = logSteps(s);
   lineChart('bif-chart', bifCurves(s, observable), 'mean BIF = −Cov (band: ± std over chains)', log);
@@ -187,7 +188,7 @@ window.addEventListener('message', (e: MessageEvent<ToStudy>) => {
 });
 
 $('observable').addEventListener('change', () => {
-  observable = $('observable').value;
+  observable = $('observable').value as StudyMatrixParams['observable'];
   render();
 });
 $('step').addEventListener('change', () => {

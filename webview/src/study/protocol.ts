@@ -1,5 +1,6 @@
-/** Messages between the extension host and a study's results panel, both ways. */
-import type { StudyMatrix } from '../../../engine/src/api/protocol';
+/** Messages between the extension host and a study's results panel, both ways (what it sends has a schema). */
+import { z } from 'zod';
+import { type StudyMatrix, StudyMatrixParams } from '../../../engine/src/api/protocol';
 import type { InfluenceSummary } from '../../../engine/src/studies/influence';
 
 export type ToStudy =
@@ -8,7 +9,11 @@ export type ToStudy =
   | { type: 'matrix'; step: number; observable: string; matrix: StudyMatrix }
   | { type: 'error'; message: string };
 
-export type FromStudy = { type: 'ready' } | { type: 'matrix'; step: number; observable: string };
+export const FromStudy = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  StudyMatrixParams.pick({ step: true, observable: true }).extend({ type: z.literal('matrix') }),
+]);
+export type FromStudy = z.infer<typeof FromStudy>;
 
 /** The panel's persisted state: the folder it shows, so a restored panel can ask again. */
 export interface StudyState {

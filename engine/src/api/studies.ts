@@ -1,0 +1,56 @@
+/**
+ * A developmental study's settings as they cross boundaries — JSON-RPC params, the runner's
+ * messages, `study.json` on disk — as runtime schemas with the TypeScript types derived from them.
+ */
+import { z } from 'zod';
+
+const count = (max: number) => z.number().int().min(1).max(max);
+const finite = z.number().finite();
+
+export const SAMPLERS = ['sgld', 'rmsprop-sgld'] as const;
+export type SamplerKind = (typeof SAMPLERS)[number];
+
+export const SamplingSettings = z.object({
+  sampler: z.enum(SAMPLERS),
+  epsilon: finite.positive(),
+  /** Default: batch size / ln(batch size), as devinterp. */
+  nbeta: finite.positive().optional(),
+  gamma: finite.nonnegative(),
+  weightDecay: finite.nonnegative(),
+  boundingBox: finite.positive().optional(),
+  noiseLevel: finite.nonnegative(),
+  alpha: finite.min(0).max(1),
+  rmsEps: finite.positive(),
+  chains: count(1024),
+  draws: count(1_000_000),
+  burnIn: z.number().int().min(0).max(10_000_000),
+  every: count(10_000),
+  batchSize: count(65_536),
+  seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+  /** Minibatches L(θ*) is averaged over. */
+  initBatches: count(10_000),
+  /** Weight restriction (`full`, `l0.h1`, …). */
+  restrict: z.string().min(1).max(1000),
+  /** Also record every token's loss of the observed samples at every draw. */
+  perToken: z.boolean(),
+  /** MALA acceptance measured every this many steps (0: never; each costs a gradient evaluation). */
+  malaEvery: z.number().int().min(0).max(1_000_000),
+});
+export type SamplingSettings = z.infer<typeof SamplingSettings>;
+
+export const InfluenceSettings = z.object({
+  /** A series folder, hub repository or JSON list (see studies/series.ts). */
+  series: z.string().min(1).max(4096),
+  steps: z.array(z.number().int().min(0)).min(1).max(100_000).optional(),
+  /** `binding-correctness`, `code-pairs` or a JSON-lines file. */
+  data: z.string().min(1).max(4096),
+  /** Pairs generated for a generated data set. */
+  pairs: count(100_000),
+  /** What the chains sample on: `binding`, `study`, `study:<group>`, or a file. */
+  samplingData: z.string().min(1).max(4096),
+  /** Programs generated for `binding` sampling data. */
+  samplingSize: count(1_000_000),
+  dataSeed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+  sampling: SamplingSettings,
+});
+export type InfluenceSettings = z.infer<typeof InfluenceSettings>;
