@@ -43,7 +43,7 @@ import type { Summary } from './tasks/analysis';
 import { overrideSuite } from './tasks/config';
 import { benchmarkModelLoader, REFERENCE_MODELS } from './tasks/modelLoader';
 import { CONFIG_FILE, listRunDirs, readRunConfig, SUMMARY_FILE } from './tasks/results';
-import { resumeExperiment, runSuite } from './tasks/runner';
+import { resumeRun, runSuite } from './tasks/runner';
 import { ModelPool } from './tasks/textModel';
 import { patchedTopK, traceVariable } from './trace';
 import { getSuite, listSuites } from '../../experiments/index';
@@ -250,8 +250,8 @@ handle(benchRunRequest, async (params, signal) => {
 handle(benchResumeRequest, async (params, signal) => {
   const pool = new ModelPool(benchmarkModelLoader({ device: params.device, dtype: params.dtype }));
   try {
-    const r = await resumeExperiment(params.dir, { pool, signal, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) });
-    return [runSummary(r.runDir)];
+    const r = await resumeRun(params.dir, { pool, signal, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) });
+    return r.runs.map((run) => runSummary(run.runDir));
   } finally {
     await pool.unloadAll();
   }

@@ -1,7 +1,7 @@
 /** The CLI as a user runs it: a real process, exit codes, one-line errors without stack traces. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -92,4 +92,20 @@ test('demo: the embedded model predicts and traces an example program, writing g
   assert.match(p.top[0].text, /^[0-9]$/);
   const g = JSON.parse(readFileSync(join(out, 'grid_resid.json'), 'utf8'));
   assert.deepEqual(g.axes, ['layer', 'pos']);
+});
+
+test('resume on a results folder lists what is unfinished (a suite once) and --all finishes it', () => {
+  const out = join(root, 'results-resume');
+  const r = cli('bench', 'variable-binding', '--models', 'oracle', '--lengths', '2', '--n', '2', '--out', out);
+  assert.equal(r.code, 0, r.err);
+  const dirs = readdirSync(out).map((d) => join(out, d)).sort();
+  assert.equal(dirs.length, 2);
+  for (const d of dirs) rmSync(join(d, 'summary.json')); // as if killed before either finished
+  const listed = cli('resume', out);
+  assert.equal(listed.code, 0, listed.err);
+  assert.match(listed.out, /: 1 unfinished\n {2}suite variable-binding +introspect resume /);
+  const all = cli('resume', '--all', out);
+  assert.equal(all.code, 0, all.err);
+  for (const d of dirs) assert.ok(existsSync(join(d, 'summary.json')), d);
+  assert.match(cli('resume', out).out, /nothing unfinished/);
 });

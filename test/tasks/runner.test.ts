@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
 import { summarize } from '../../engine/src/tasks/analysis';
 import { quickExperiment, type ExperimentConfig } from '../../engine/src/tasks/config';
@@ -11,7 +11,7 @@ import { OracleModel } from '../../engine/src/tasks/oracle';
 import { getParser } from '../../engine/src/tasks/parsers';
 import { PNG } from 'pngjs';
 import { CONFIG_FILE, PLOT_FILE, listRunDirs, readResults, RESULTS_FILE, rowKey, SUMMARY_FILE } from '../../engine/src/tasks/results';
-import { resumeExperiment, runExperiment } from '../../engine/src/tasks/runner';
+import { readSuitePlan, resumeExperiment, resumeRun, runExperiment, runSuite } from '../../engine/src/tasks/runner';
 import { ModelPool } from '../../engine/src/tasks/textModel';
 
 const tmp = mkdtempSync(join(tmpdir(), 'introspect-runner-'));
@@ -159,4 +159,30 @@ test('a torn last line (killed mid-write) is cut off on resume', async () => {
   assert.equal(resumed.skipped, 10);
   assert.equal(resumed.rows.length, r.rows.length);
   assert.equal(new Set(resumed.rows.map(rowKey)).size, r.rows.length);
+});
+
+test('a suite stopped during its first experiment resumes to its end: every experiment, from any of its folders', async () => {
+  const suite = {
+    name: 'two_step',
+    description: 'two experiments',
+    experiments: [1, 2].map((k) => {
+      const { models: _m, ...e } = bindingConfig({ name: `part_${k}`, samplesPerLength: 10, batchSize: 2, seed: k });
+      return e;
+    }),
+  };
+  const models = ['oracle', 'heuristic'];
+  const outDir = join(tmp, 'suite');
+  const ctrl = new AbortController();
+  await assert.rejects(runSuite(suite, models, { pool: referencePool(), outDir, signal: ctrl.signal, onProgress: (done) => done >= 8 && ctrl.abort() }), { name: 'AbortError' });
+  const [first] = listRunDirs(outDir);
+  assert.equal(listRunDirs(outDir).length, 1, 'the second experiment never started');
+  assert.deepEqual(readSuitePlan(first)!.runDirs, [basename(first), null]);
+  const resumed = await resumeRun(first, { pool: referencePool() });
+  assert.deepEqual(resumed.runs.map((r) => r.summary.overall.n), [2 * 2 * 10, 2 * 2 * 10]);
+  const dirs = listRunDirs(outDir);
+  assert.equal(dirs.length, 2);
+  for (const d of dirs) assert.deepEqual(readSuitePlan(d)!.runDirs, dirs.map((x) => basename(x)));
+  // Resuming a finished suite from its second folder redoes nothing.
+  const again = await resumeRun(dirs[1], { pool: referencePool() });
+  assert.deepEqual(again.runs.map((r) => r.skipped), [40, 40]);
 });

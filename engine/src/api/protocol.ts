@@ -200,7 +200,7 @@ export const BenchResumeParams = z.object({
   progressToken,
 });
 export type BenchResumeParams = z.infer<typeof BenchResumeParams>;
-/** Finishes a cancelled or crashed run folder (its finished samples are kept); resolves with its summary. */
+/** Finishes a cancelled or crashed run folder — and the rest of its suite — keeping finished samples; resolves with their summaries. */
 export const benchResumeRequest = new Request<BenchResumeParams, RunSummary[]>('bench/resume', BenchResumeParams);
 
 /** One point of a run's accuracy table. */

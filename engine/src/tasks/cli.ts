@@ -7,21 +7,23 @@
  *   introspect errors <run folder> [--model M] [--min-len N] [--max-len N] [--hops H] [--programs]
  *   introspect compare [results]            cross-model table (CSV + Markdown) over every run folder
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { getSuite, listSuites } from '../../../experiments';
 import { intList, MODEL_FLAGS, modelOptions, parse, positiveInt } from '../cliArgs';
 import { IntrospectError } from '../errors';
-import { isStudyDir, resumeStudy } from '../studies/folders';
+import { isStudyDir, readStudySummary, resumeStudy } from '../studies/folders';
 import { progressBar } from '../progress';
 import { formatErrors, writeComparison } from './analysis';
 import { overrideSuite } from './config';
 import { benchmarkModelLoader } from './modelLoader';
-import { readResults } from './results';
-import { resumeExperiment, runSuite, type RunResult } from './runner';
+import { CONFIG_FILE, readResults, readRunConfig, subfolders, SUMMARY_FILE } from './results';
+import { readSuitePlan, resumeRun, runSuite, type RunResult } from './runner';
 import { ModelPool } from './textModel';
 
 export const BENCH_USAGE =
   'introspect bench <suite> --models DIR[,DIR|oracle|line-heuristic] [--lengths 2,4,8] [--n 10] [--out results] [--low-memory] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16]   (introspect bench --list: the suites)';
-export const RESUME_USAGE = 'introspect resume <run or study folder> [--device ...] [--dtype ...]';
+export const RESUME_USAGE = 'introspect resume <run or study folder> [--device ...] [--dtype ...]   (a results folder: lists what is unfinished; --all resumes it all)';
 export const ERRORS_USAGE = 'introspect errors <run folder> [--model M] [--min-len N] [--max-len N] [--hops H] [--programs] [--limit 20]';
 export const COMPARE_USAGE = 'introspect compare [results folder]';
 
@@ -62,20 +64,61 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
 }
 
 export async function runResumeCommand(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parse(argv, { device: MODEL_FLAGS.device, dtype: MODEL_FLAGS.dtype }, true);
-  if (positionals.length !== 1) throw new IntrospectError('name the run folder to resume', 'run folder');
-  if (isStudyDir(positionals[0])) {
+  const { values: v, positionals } = parse(argv, { device: MODEL_FLAGS.device, dtype: MODEL_FLAGS.dtype, all: { type: 'boolean', default: false } }, true);
+  if (positionals.length !== 1) throw new IntrospectError('name the run, study or results folder to resume', 'folder');
+  const target = positionals[0];
+  const isRun = existsSync(join(target, CONFIG_FILE));
+  if (isRun || isStudyDir(target)) return resumeOne(target, v);
+  // A results folder: what in it is unfinished, each named once (a suite's runs resume together).
+  const pending = unfinishedIn(target);
+  if (pending.length === 0) {
+    console.log(`${target}: nothing unfinished`);
+    return;
+  }
+  console.log(`${target}: ${pending.length} unfinished`);
+  for (const p of pending) console.log(`  ${p.what.padEnd(40)} introspect resume ${p.dir}`);
+  if (!v.all) {
+    console.log('(introspect resume --all <results folder> resumes them all)');
+    return;
+  }
+  for (const p of pending) await resumeOne(p.dir, v);
+}
+
+async function resumeOne(dir: string, v: { device?: string; dtype?: string }): Promise<void> {
+  if (isStudyDir(dir)) {
     const bar = progressBar('study');
-    const s = await resumeStudy(positionals[0], { onProgress: (d, t) => bar(d, t), device: modelOptions(v).device });
-    console.log(`${positionals[0]}: ${s.rows.length} of ${s.planned.length} checkpoints done`);
+    const s = await resumeStudy(dir, { onProgress: (d, t) => bar(d, t), device: modelOptions(v).device });
+    console.log(`${dir}: ${s.rows.length} of ${s.planned.length} checkpoints done`);
     return;
   }
   const pool = new ModelPool(benchmarkModelLoader(modelOptions(v)));
   try {
-    report(await resumeExperiment(positionals[0], { pool, onProgress: progress() }));
+    for (const run of (await resumeRun(dir, { pool, onProgress: progress() })).runs) report(run);
   } finally {
     await pool.unloadAll();
   }
+}
+
+/** Unfinished runs and studies directly under a results folder; runs of one suite appear once. */
+function unfinishedIn(root: string): { dir: string; what: string }[] {
+  const out: { dir: string; what: string }[] = [];
+  const suites = new Set<string>();
+  for (const dir of subfolders(root)) {
+    if (isStudyDir(dir)) {
+      const s = readStudySummary(dir);
+      if (!s.finished) out.push({ dir, what: `study ${s.study} (${s.rows.length} checkpoints done)` });
+      continue;
+    }
+    if (!existsSync(join(dir, CONFIG_FILE))) continue;
+    const plan = readSuitePlan(dir);
+    const key = plan ? JSON.stringify([plan.suite.name, plan.runDirs[0]]) : dir;
+    if (suites.has(key)) continue;
+    const unfinished = plan ? plan.runDirs.some((d) => !d || !existsSync(join(root, d, SUMMARY_FILE))) : !existsSync(join(dir, SUMMARY_FILE));
+    if (!unfinished) continue;
+    suites.add(key);
+    out.push({ dir, what: plan ? `suite ${plan.suite.name}` : `run ${readRunConfig(dir).name}` });
+  }
+  return out;
 }
 
 export async function runErrorsCommand(argv: string[]): Promise<void> {

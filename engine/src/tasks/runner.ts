@@ -4,7 +4,8 @@
  * resumed by running again with its folder: finished samples are skipped, never repeated.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { readJsonFile } from '../checkpoint/folder';
 import { IntrospectError } from '../errors';
 import { accuracyPlotPng } from '../plot/accuracyPlot';
 import { robustSeeds, summarize, type RobustSeeds, type Summary } from './analysis';
@@ -44,6 +45,8 @@ export interface RunOptions {
   plot?: boolean;
   /** Clock for the folder name. */
   now?: () => Date;
+  /** Called once the run folder exists (before any sample runs). */
+  onRunDir?: (runDir: string) => void;
 }
 
 export interface RunResult {
@@ -68,6 +71,7 @@ interface Sample {
 export async function runExperiment(config: ExperimentConfig, opts: RunOptions): Promise<RunResult> {
   validateConfig(config);
   const runDir = prepareRunDir(config, opts);
+  opts.onRunDir?.(runDir);
   const template = getTemplate(config.template);
   const generate = resolveGenerator(config.generator);
   const parse = getParser(config.parser);
@@ -179,12 +183,65 @@ export interface SuiteResult {
 }
 
 /**
+ * A suite's plan, kept in each of its run folders as `suite.json`: the suite as run (overrides
+ * applied), its models, and the folder of each experiment once started (by name, beside the one
+ * holding the plan), so a suite killed during its first experiment resumes to its last.
+ */
+export interface SuitePlan {
+  suite: Suite;
+  models: string[];
+  runDirs: (string | null)[];
+}
+
+export const SUITE_PLAN_FILE = 'suite.json';
+
+/**
  * The experiments of a suite with the given models, each in its own run folder. Robust-seed
  * suites also write robust_seeds.json into each folder.
  */
-export async function runSuite(suite: Suite, models: string[], opts: Omit<RunOptions, 'runDir'>): Promise<SuiteResult> {
+export function runSuite(suite: Suite, models: string[], opts: Omit<RunOptions, 'runDir' | 'onRunDir'>): Promise<SuiteResult> {
+  return runPlan({ suite, models, runDirs: suite.experiments.map(() => null) }, opts.outDir ?? 'results', opts);
+}
+
+/** The plan of the suite `runDir` belongs to, if it belongs to one. */
+export function readSuitePlan(runDir: string): SuitePlan | undefined {
+  const file = join(runDir, SUITE_PLAN_FILE);
+  return existsSync(file) ? (readJsonFile(file) as SuitePlan) : undefined;
+}
+
+/** Continues the run in `runDir` — with the rest of its suite, when it belongs to one. */
+export async function resumeRun(runDir: string, opts: Omit<RunOptions, 'runDir' | 'onRunDir'>): Promise<SuiteResult> {
+  const plan = readSuitePlan(runDir);
+  if (!plan) {
+    const run = await resumeExperiment(runDir, opts);
+    return { suite: readRunConfig(runDir).name, runs: [run] };
+  }
+  return runPlan(plan, dirname(resolve(runDir)), opts);
+}
+
+async function runPlan(plan: SuitePlan, outDir: string, opts: Omit<RunOptions, 'runDir' | 'onRunDir'>): Promise<SuiteResult> {
+  const { suite, models } = plan;
+  const record = () => {
+    for (const d of plan.runDirs) if (d) writeJsonAtomic(join(outDir, d, SUITE_PLAN_FILE), plan);
+  };
   const runs: RunResult[] = [];
-  for (const e of suite.experiments) runs.push(await runExperiment({ ...e, models }, opts));
+  for (const [k, e] of suite.experiments.entries()) {
+    const known = plan.runDirs[k];
+    runs.push(
+      await runExperiment(
+        { ...e, models },
+        {
+          ...opts,
+          outDir,
+          ...(known ? { runDir: join(outDir, known) } : {}),
+          onRunDir: (dir) => {
+            plan.runDirs[k] = basename(dir);
+            record();
+          },
+        },
+      ),
+    );
+  }
   if (suite.analysis !== 'robust-seeds') return { suite: suite.name, runs };
   const found = robustSeeds(runs.flatMap((r) => r.rows), models);
   for (const r of runs) writeJsonAtomic(join(r.runDir, ROBUST_SEEDS_FILE), robustSeeds(r.rows, models));
