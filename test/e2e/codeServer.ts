@@ -71,6 +71,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Keep workspace trust on (the workspace then opens untrusted); off by default. */
   workspaceTrust?: boolean;
+  /** More user settings (machine-scoped ones, which a workspace cannot set, go here too). */
+  userSettings?: Record<string, unknown>;
 }
 
 export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
@@ -79,8 +81,11 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   mkdirSync(join(userData, 'User'), { recursive: true });
   // With trust on and no start-up prompt, the workspace opens in Restricted Mode.
   const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : { 'security.workspace.trust.enabled': false };
-  const settings = { ...USER_SETTINGS, ...trust };
+  const settings = { ...USER_SETTINGS, ...trust, ...opts.userSettings };
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 1));
+  // A remote window (code-server's) reads machine-scoped settings from the machine's own file.
+  mkdirSync(join(userData, 'Machine'), { recursive: true });
+  writeFileSync(join(userData, 'Machine', 'settings.json'), JSON.stringify(opts.userSettings ?? {}, null, 1));
   const port = await freePort();
   const log = openSync(join(runDir, 'code-server.log'), 'w');
   const child = spawn(

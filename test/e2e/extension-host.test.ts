@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 import { makeRunDir, startCodeServer } from './codeServer';
 import { missingTools, REPO } from './tools';
 import { launchBrowser } from './workbench';
-import { makeWorkspace } from './workspace';
+import { makeWorkspace, TEST_USER_SETTINGS } from './workspace';
 
 const skip = missingTools();
 
@@ -38,6 +38,7 @@ test('the extension-host suite passes in real VS Code', { skip, timeout: 300_000
     runDir: root,
     extensionsDir: join(root, 'extensions'),
     workspace: ws.dir,
+    userSettings: TEST_USER_SETTINGS,
     extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
   });
   const browser = await launchBrowser();

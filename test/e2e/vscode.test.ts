@@ -16,7 +16,7 @@ import { type CodeServer, installExtension, makeRunDir, startCodeServer } from '
 import { packageVsix } from './packageVsix';
 import { missingTools, REPO } from './tools';
 import { launchBrowser, Workbench } from './workbench';
-import { makeWorkspace, type SampleWorkspace } from './workspace';
+import { makeWorkspace, type SampleWorkspace, TEST_USER_SETTINGS } from './workspace';
 
 const EXT_ID = 'introspect.introspect';
 const SHOTS = process.env.INTROSPECT_E2E_SHOTS ?? join(REPO, 'out', 'e2e');
@@ -36,7 +36,7 @@ before(async () => {
   ws = await makeWorkspace(root);
   extensionsDir = join(root, 'extensions');
   await installExtension(await packageVsix(root), extensionsDir, root);
-  server = await startCodeServer({ runDir: root, extensionsDir, workspace: ws.dir });
+  server = await startCodeServer({ runDir: root, extensionsDir, workspace: ws.dir, userSettings: TEST_USER_SETTINGS });
   browser = await launchBrowser();
   const page = await (await browser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
   wb = new Workbench(page);
@@ -336,18 +336,19 @@ test('the runner runs a developmental study; Cancel stops it, Resume finishes it
   await wb.page.screenshot({ path: join(SHOTS, 'study.png') });
 });
 
-test('in Restricted Mode the hover predicts but never runs the workspace code', { skip, timeout: 180_000 }, async () => {
+test('in Restricted Mode the workspace chooses no model and the hover predicts but never runs the workspace code', { skip, timeout: 180_000 }, async () => {
   // A second window on the same install, this time with workspace trust on: the folder opens untrusted.
   await browser?.close();
   await server?.stop();
-  server = await startCodeServer({ runDir: makeRunDir('introspect-untrusted-'), extensionsDir, workspace: ws.dir, workspaceTrust: true });
+  server = await startCodeServer({ runDir: makeRunDir('introspect-untrusted-'), extensionsDir, workspace: ws.dir, workspaceTrust: true, userSettings: TEST_USER_SETTINGS });
   browser = await launchBrowser();
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
   wb = new Workbench(page);
   await page.goto(server.url(`?folder=${encodeURIComponent(ws.dir)}`));
   await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
   await wb.openFile('sample.py');
-  await page.locator('.statusbar-item', { hasText: 'Introspect: tiny-llama · cpu' }).waitFor({ timeout: 80_000 });
+  // The workspace names tiny-llama, but an untrusted workspace's model setting is not used.
+  await page.locator('.statusbar-item', { hasText: 'Introspect: binding-tracer · cpu' }).waitFor({ timeout: 80_000 });
   await wb.line(/^e\s=\sd$/).hover({ position: Workbench.FIRST_CHAR });
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'predicted value of e' }).first();
   await hover.waitFor({ timeout: 30_000 });

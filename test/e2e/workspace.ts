@@ -16,6 +16,12 @@ export interface SampleWorkspace {
   seriesDir: string;
 }
 
+/**
+ * What a user sets for the tests in their own settings: predicted-vs-actual is machine-scoped, so a
+ * workspace's `.vscode/settings.json` cannot turn it on (the sample workspace tries, and is ignored).
+ */
+export const TEST_USER_SETTINGS = { 'introspect.predictedVsActual': true };
+
 export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
   const dir = join(root, 'workspace');
   const modelDir = join(root, 'models', 'tiny-llama');

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { agrees, captureValue } from '../../extension/src/actual/capture';
 
@@ -52,4 +55,26 @@ test('javascript: top-level values, with console output swallowed; blocks and lo
 test('agreement compares printed forms, ignoring surrounding spaces', () => {
   assert.ok(agrees(' 7', '7'));
   assert.ok(!agrees('7', '8'));
+});
+
+py('python: the snippet may not start processes, so no detached grandchild outlives the limit', async () => {
+  const marker = join(mkdtempSync(join(tmpdir(), 'introspect-marker-')), 'escaped');
+  const fork = `import os, time\npid = os.fork()\nif pid == 0:\n    os.setsid()\n    time.sleep(1)\n    open(${JSON.stringify(marker)}, 'w').write('x')\nv = pid`;
+  const r = await captureValue({ language: 'python', code: fork, line: 7, variable: 'v', timeoutMs: 3000 });
+  assert.match(!r.ok ? r.error : '', /may not start processes \(os\.fork\)/);
+  const sub = await captureValue({ language: 'python', code: 'import subprocess\nv = subprocess.run(["true"])', line: 2, variable: 'v', timeoutMs: 3000 });
+  assert.match(!sub.ok ? sub.error : '', /may not start processes/);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(existsSync(marker), false);
+});
+
+test('javascript: the vm escape to process is refused, and a memory hog stops at its own limit', async () => {
+  const escape = 'const p = this.constructor.constructor("return process")();\nlet v = p.pid';
+  const r = await captureValue({ language: 'javascript', code: escape, line: 2, variable: 'v', timeoutMs: 5000 });
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : '', /Code generation from strings disallowed/);
+  const t0 = Date.now();
+  const hog = await captureValue({ language: 'javascript', code: 'const a = [];\nwhile (true) a.push(new Array(1e6).fill(1.5));\nlet v = 1', line: 3, variable: 'v', timeoutMs: 20_000 });
+  assert.equal(hog.ok, false);
+  assert.ok(Date.now() - t0 < 15_000, `stopped after ${Date.now() - t0} ms`);
 });

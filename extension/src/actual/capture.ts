@@ -2,11 +2,15 @@
  * "Predicted vs actual": runs the code up to a line in a separate, time-limited process and reports
  * the value a variable holds after that line ran (its last value, when the line is in a loop).
  *
- * The child gets a fresh temporary working directory, an almost empty environment, no stdin, a
- * wall-clock limit and (Python) CPU and memory limits. This keeps runaway snippets in check; it is
- * not a security boundary, which is why callers only run code in trusted workspaces.
+ * The child gets a fresh temporary working directory, an almost empty environment, a wall-clock
+ * limit, CPU and memory limits, and its own process group, killed whole at the limit and at the
+ * end. It may not start processes: Python's audit hook refuses fork, exec, spawn, subprocess and
+ * ctypes; node runs with its permission model (no child processes, no file system writes) and
+ * without code generation from strings (so `this.constructor.constructor` cannot reach `process`
+ * from the vm). This keeps runaway snippets in check; it is not a security boundary, which is why
+ * callers only run code in trusted workspaces.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +37,11 @@ import sys, io, json, resource
 target, var, limit = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 resource.setrlimit(resource.RLIMIT_CPU, (limit, limit))
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+DENIED = ('os.fork', 'os.forkpty', 'os.posix_spawn', 'os.spawn', 'os.exec', 'os.system', 'os.setsid', 'subprocess.Popen', 'pty.spawn', 'ctypes.dlopen', 'ctypes.dlsym')
+def deny(event, args):
+    if event in DENIED:
+        raise RuntimeError('the snippet may not start processes (' + event + ')')
+sys.addaudithook(deny)
 src = sys.stdin.read()
 out = sys.stdout
 sys.stdout = io.StringIO()
@@ -87,28 +96,34 @@ process.stdin.on('data', (d) => (src += d)).on('end', () => {
 });
 `;
 
+/** The flags that sandbox node (its permission model was renamed in Node 23); undefined before Node 20. */
+let nodeFlags: Promise<string[] | undefined> | undefined;
+function sandboxFlags(): Promise<string[] | undefined> {
+  nodeFlags ??= new Promise((resolve) =>
+    execFile('node', ['--version'], (err, out) => {
+      const major = Number(/^v(\d+)/.exec(out ?? '')?.[1]);
+      if (err || !(major >= 20)) return resolve(undefined);
+      resolve([major >= 23 ? '--permission' : '--experimental-permission', '--disallow-code-generation-from-strings', '--max-old-space-size=256', '--no-warnings']);
+    }),
+  );
+  return nodeFlags;
+}
+
+const MAX_OUTPUT = 1 << 20;
+
 export async function captureValue(req: CaptureRequest): Promise<CaptureResult> {
   const runtime = req.language === 'python' ? 'python3' : 'node';
   const limitSec = Math.max(1, Math.ceil(req.timeoutMs / 1000));
-  const args =
-    req.language === 'python'
-      ? ['-I', '-c', PYTHON_HARNESS, String(req.line), req.variable, String(limitSec)]
-      : ['-e', JS_HARNESS, req.variable, String(req.timeoutMs)];
+  let args: string[];
+  if (req.language === 'python') args = ['-I', '-c', PYTHON_HARNESS, String(req.line), req.variable, String(limitSec)];
+  else {
+    const flags = await sandboxFlags();
+    if (!flags) return { ok: false, error: 'node 20 or later is needed to run the snippet in its sandbox', runtime };
+    args = [...flags, '-e', JS_HARNESS, req.variable, String(req.timeoutMs)];
+  }
   const cwd = await mkdtemp(join(tmpdir(), 'introspect-run-'));
   try {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = execFile(
-        runtime,
-        args,
-        { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, timeout: req.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
-        (err, out, errText) => {
-          if (err && (err as { killed?: boolean }).killed) reject(new Error(`timed out after ${req.timeoutMs} ms`));
-          else if (err && !out) reject(new Error((errText || err.message).trim().split('\n').pop()));
-          else resolve(out);
-        },
-      );
-      child.stdin!.end(req.code);
-    });
+    const stdout = await runGroup(runtime, args, req.code, cwd, req.timeoutMs);
     const parsed = JSON.parse(stdout) as { value?: string; type?: string; error?: string };
     return parsed.error !== undefined ? { ok: false, error: parsed.error, runtime } : { ok: true, value: parsed.value!, type: parsed.type!, runtime };
   } catch (err) {
@@ -117,6 +132,48 @@ export async function captureValue(req: CaptureRequest): Promise<CaptureResult> 
   } finally {
     await rm(cwd, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs a command in a process group of its own, feeding `input`; the whole group is killed at the
+ * time limit and once the command ends, so nothing it left behind outlives it.
+ */
+function runGroup(cmd: string, args: string[], input: string, cwd: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    };
+    let out = '';
+    let errText = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (out.length > MAX_OUTPUT) killGroup();
+    });
+    child.stderr.on('data', (d: Buffer) => (errText = (errText + d).slice(-4096)));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      killGroup();
+      if (timedOut) reject(new Error(`timed out after ${timeoutMs} ms`));
+      else if (code !== 0 && !out) reject(new Error((errText.trim().split('\n').pop() || `exited with code ${code}`).trim()));
+      else resolve(out);
+    });
+    child.stdin.on('error', () => undefined); // a child that exits without reading its input
+    child.stdin.end(input);
+  });
 }
 
 /** Whether a predicted token agrees with the captured value (both as the code would print them). */

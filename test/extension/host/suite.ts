@@ -107,6 +107,11 @@ export async function run(): Promise<void> {
         await waitFor('the model to load again', 30_000, () => engine.model?.dir === before);
       }
     }],
+    ['a workspace cannot set predictedVsActual (a machine setting): only the user turns on running code', async () => {
+      const config = vscode.workspace.getConfiguration('introspect');
+      await assert.rejects(Promise.resolve(config.update('predictedVsActual', true, vscode.ConfigurationTarget.Workspace)));
+      assert.equal(config.inspect('predictedVsActual')?.globalValue, true, 'the test user turned it on');
+    }],
     ['a VS Code cancellation token cancels a trace in the engine', async () => {
       const source = new vscode.CancellationTokenSource();
       const done = engine.withProgress('test trace', (_t, progressToken) => {

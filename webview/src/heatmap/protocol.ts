@@ -21,7 +21,8 @@ export type ToHeatmap =
   | { type: 'cell'; index: number[]; top: TopToken[] }
   | { type: 'error'; message: string };
 
-export const FromHeatmap = z.discriminatedUnion('type', [
+// A plain union: two messages share the type `export` (told apart by `format`).
+export const FromHeatmap = z.union([
   z.object({ type: z.literal('ready') }),
   /** Patched top-k at one cell (one index per axis of the grid). */
   z.object({ type: z.literal('cell'), index: z.array(z.number().int().min(0)).min(1).max(3) }),
