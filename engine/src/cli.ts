@@ -22,6 +22,8 @@ import {
   runErrorsCommand,
   runResumeCommand,
 } from './tasks/cli';
+import { statusLines } from './slurm/cli';
+import { runShard, runStatus } from './slurm/runs';
 import { LLC_USAGE, runLlcCommand, runStudyCommand, STUDY_USAGE } from './studies/cli';
 import { runTraceCommand, runTraceExperimentCommand, TRACE_EXPERIMENT_USAGE, TRACE_USAGE } from './tracing/cli';
 
@@ -131,6 +133,28 @@ const COMMANDS: Record<string, Command> = {
     summary: 'a developmental study over a checkpoint series (influence: SGLD chains, LLC and BIF per checkpoint; resumable)',
     usage: STUDY_USAGE,
     run: runStudyCommand,
+  },
+  status: {
+    summary: "a Slurm run's shards: done, running, pending, failed (with the failed ones' logs)",
+    usage: 'introspect status <run, trace or study folder>',
+    async run(argv) {
+      const { positionals } = parse(argv, {}, true);
+      if (positionals.length !== 1) throw new IntrospectError('name the run folder', 'folder');
+      for (const line of statusLines(runStatus(positionals[0]))) console.log(line);
+    },
+  },
+  shard: {
+    summary: 'one shard of a run split into Slurm jobs (what its job array runs)',
+    usage: 'introspect shard <folder holding slurm/plan.json> <k|merge>',
+    async run(argv) {
+      const { positionals } = parse(argv, {}, true);
+      if (positionals.length !== 2) throw new IntrospectError('name the run folder and the shard number', 'shard');
+      await runShard(positionals[0], positionals[1] === 'merge' ? 'merge' : integer(positionals[1], 'shard'), (args: string[]) => {
+        const cmd = COMMANDS[args[0]];
+        if (!cmd) throw new IntrospectError(`the plan names an unknown command "${args[0]}"`, positionals[0]);
+        return cmd.run(args.slice(1));
+      });
+    },
   },
   llc: { summary: "one checkpoint's local learning coefficient by SGLD, or a calibration sweep over ε and nβ", usage: LLC_USAGE, run: runLlcCommand },
   tiny: {

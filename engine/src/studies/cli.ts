@@ -17,7 +17,9 @@ import { SAMPLERS } from '../api/studies';
 import { GENERATED_DATA, studyData } from './data/index';
 import { INFLUENCE_STUDY } from '../../../experiments/studies';
 import { embeddedSeriesDir } from '../embedded';
-import { type InfluenceSettings, runInfluenceStudy } from './influence';
+import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
+import { submitStudy } from '../slurm/runs';
+import { type InfluenceSettings, prepareInfluenceStudy, runInfluenceStudy } from './influence';
 import { SAMPLING_DEFAULTS, sampleCheckpoint, type SamplingSettings } from './sampleCheckpoint';
 
 const SAMPLING_FLAGS = {
@@ -52,7 +54,7 @@ type SamplingValues = { [K in keyof typeof SAMPLING_FLAGS]?: (typeof SAMPLING_FL
 const SAMPLING_USAGE =
   '[--sampler sgld|rmsprop-sgld] [--epsilon ε] [--nbeta nβ] [--gamma γ] [--weight-decay λ] [--bounding-box B] [--noise σ] [--chains 4] [--draws 200] [--burn-in 0] [--every 1] [--batch 32] [--seed 0] [--init-batches 32] [--restrict full|l0|l0.attn|l0.mlp|l0.h1|embed|unembed] [--sampling-data binding|study|study:<group>|FILE] [--sampling-size 1024] [--per-token] [--mala-every 20] [--device auto|cpu|webgpu|cuda] --out DIR';
 
-export const STUDY_USAGE = `introspect study influence [--series DIR|org/name|list.json] [--steps 0,100,5000-10000/500] [--data ${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs 100] ${SAMPLING_USAGE}`;
+export const STUDY_USAGE = `introspect study influence [--series DIR|org/name|list.json] [--steps 0,100,5000-10000/500] [--data ${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs 100] ${SAMPLING_USAGE} ${SLURM_USAGE}`;
 export const LLC_USAGE = `introspect llc --model DIR [--data binding|${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs 100] (lists of --epsilon and --nbeta sweep them) ${SAMPLING_USAGE}`;
 
 function samplingSettings(v: SamplingValues, epsilon: number, nbeta: number | undefined): SamplingSettings {
@@ -84,18 +86,10 @@ function samplingSettings(v: SamplingValues, epsilon: number, nbeta: number | un
 
 const numbers = (v: string, flag: string) => v.split(',').map((x) => positiveNumber(x.trim(), flag));
 
-/** The progress bar's label follows the message (checkpoint, chain). */
+/** One progress bar for the whole study, its label the message's checkpoint. */
 function bar(): (done: number, total: number, message: string) => void {
-  let label = '';
-  let draw = progressBar('');
-  return (done, total, message) => {
-    const head = message.split(':')[0];
-    if (head !== label) {
-      label = head;
-      draw = progressBar(head);
-    }
-    draw(done, total);
-  };
+  const draw = progressBar('');
+  return (done, total, message) => draw(done, total, message.split(':')[0]);
 }
 
 export async function runStudyCommand(argv: string[]): Promise<void> {
@@ -107,6 +101,7 @@ export async function runStudyCommand(argv: string[]): Promise<void> {
     steps: { type: 'string' },
     data: { type: 'string', default: INFLUENCE_STUDY.defaults.data },
     pairs: { type: 'string', default: String(INFLUENCE_STUDY.defaults.pairs) },
+    ...SLURM_FLAGS,
   });
   const out = required(v.out, '--out');
   const settings: InfluenceSettings = {
@@ -119,6 +114,12 @@ export async function runStudyCommand(argv: string[]): Promise<void> {
     dataSeed: integer(v['data-seed'], '--data-seed'),
     sampling: samplingSettings(v, positiveNumber(v.epsilon, '--epsilon'), v.nbeta === undefined ? INFLUENCE_STUDY.defaults.sampling.nbeta : positiveNumber(v.nbeta, '--nbeta')),
   };
+  const slurm = slurmOptions(v);
+  if (slurm) {
+    // The folder and its settings first; the shards and the merge resume it.
+    prepareInfluenceStudy(settings, out);
+    return printSubmitted(submitStudy(out, modelOptions(v).device, slurm));
+  }
   const progress = bar();
   const summary = await runInfluenceStudy(settings, out, { onProgress: progress, device: modelOptions(v).device });
   console.log(`wrote ${out}: ${summary.rows.length} checkpoints of ${summary.series}`);

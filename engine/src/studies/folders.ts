@@ -5,27 +5,29 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyMatrix, StudyRunInfo } from '../api/protocol';
+import type { Device } from '../api/types';
 import { writeJsonAtomic } from '../atomicWrite';
 import { openSafetensors } from '../checkpoint/safetensors';
 import { readJsonFile } from '../checkpoint/folder';
 import { IntrospectError } from '../errors';
 import { createRunDir, subfolders } from '../tasks/results';
 import type { StudyData } from './data/samples';
-import { DATA_FILE, type InfluenceSettings, type InfluenceSummary, runInfluenceStudy, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './influence';
+import { DATA_FILE, type InfluenceSettings, type InfluenceSummary, prepareInfluenceStudy, runInfluenceStudy, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './influence';
+import { sampleChain } from './sampleCheckpoint';
 import { readSeries, seriesName } from './series';
 
 export function isStudyDir(dir: string): boolean {
   return existsSync(join(dir, SETTINGS_FILE));
 }
 
-function settingsOf(dir: string): InfluenceSettings {
+export function readStudySettings(dir: string): InfluenceSettings {
   if (!isStudyDir(dir)) throw new IntrospectError(`not a study folder (no ${SETTINGS_FILE})`, dir);
   return readJsonFile(join(dir, SETTINGS_FILE)) as InfluenceSettings;
 }
 
 /** The summary so far; before the first checkpoint finishes, an empty one. */
 export function readStudySummary(dir: string): InfluenceSummary {
-  const settings = settingsOf(dir);
+  const settings = readStudySettings(dir);
   const file = join(dir, SUMMARY_FILE);
   if (existsSync(file)) return readJsonFile(file) as InfluenceSummary;
   return { study: 'influence', series: seriesName(settings.series), settings, rows: [], planned: settings.steps ?? [], events: [], finished: false };
@@ -74,5 +76,17 @@ export function createStudy(resultsDir: string, id: string, settings: InfluenceS
 
 /** Continues a study folder with the settings it was started with. */
 export function resumeStudy(dir: string, hooks: StudyHooks = {}): Promise<InfluenceSummary> {
-  return runInfluenceStudy(settingsOf(dir), dir, hooks);
+  return runInfluenceStudy(readStudySettings(dir), dir, hooks);
+}
+
+/**
+ * One chain of one checkpoint of a study folder (a Slurm shard): recorded into the checkpoint's
+ * folder, for the study's resume to read when every chain is there.
+ */
+export async function runStudyShard(dir: string, step: number, chain: number, device?: Device): Promise<void> {
+  const settings = readStudySettings(dir);
+  const { series, data, sampling } = prepareInfluenceStudy(settings, dir);
+  const checkpoint = series.find((c) => c.step === step);
+  if (!checkpoint) throw new IntrospectError(`has no checkpoint at step ${step} (steps: ${series.map((c) => c.step).join(', ')})`, dir);
+  await sampleChain(checkpoint.dir, sampling, data.samples, settings.sampling, stepFolder(dir, step), chain, { device });
 }

@@ -60,12 +60,18 @@ export interface StudyHooks {
   device?: Device;
 }
 
-export async function runInfluenceStudy(s: InfluenceSettings, outDir: string, hooks: StudyHooks = {}): Promise<InfluenceSummary> {
+/** A study's series and data, its settings recorded in (or checked against) its folder. */
+export function prepareInfluenceStudy(s: InfluenceSettings, outDir: string) {
   const series = readSeries(s.series, s.steps);
   checkSameRun(join(outDir, SETTINGS_FILE), s);
   const data = studyData(s.data, s.pairs, s.dataSeed);
   const sampling = samplingSamples(s, data.samples);
   writeJsonAtomic(join(outDir, DATA_FILE), data);
+  return { series, data, sampling };
+}
+
+export async function runInfluenceStudy(s: InfluenceSettings, outDir: string, hooks: StudyHooks = {}): Promise<InfluenceSummary> {
+  const { series, data, sampling } = prepareInfluenceStudy(s, outDir);
   const perChain = chainSteps(s.sampling);
   const total = series.length * s.sampling.chains * perChain;
   const rows: InfluenceRow[] = [];

@@ -94,31 +94,10 @@ export async function sampleCheckpoint(
 ): Promise<CheckpointResult> {
   const done = finishedResult(outDir);
   if (done) return done;
-  mkdirSync(outDir, { recursive: true });
-  const { layout, flat } = await loadParameters(modelDir);
-  const tokenizer = await Tokenizer.fromDir(modelDir);
-  const restriction = parseRestriction(s.restrict, layout);
-  const nbeta = s.nbeta ?? defaultNbeta(s.batchSize);
-  const settings: ChainSettings = { ...s, nbeta };
-  const target = await TransformerTarget.create(layout, flat, samplingExamples(tokenizer, sampling), { batchSize: s.batchSize, seed: s.seed, restriction, device: hooks.device });
-  const samples = observed ? observedSamples(tokenizer, observed) : undefined;
-  const observer = samples ? await SampleLosses.create(layout, flat, samples, { perToken: s.perToken, device: hooks.device }) : undefined;
+  const run = await openCheckpoint(modelDir, sampling, observed, s, hooks.device);
+  const { flat, restriction, target, observer, nbeta } = run;
   try {
-    const records: ChainRecord[] = [];
-    for (let c = 0; c < s.chains; c++) {
-      const file = chainFile(outDir, c);
-      if (existsSync(file)) {
-        records.push(await readChainRecord(file));
-        hooks.onChain?.(c, chainSteps(s), chainSteps(s));
-        continue;
-      }
-      const record = await runChain(target, restriction, settings, c, observer ? [observer] : [], {
-        signal: hooks.signal,
-        onStep: (d, t) => hooks.onChain?.(c, d, t),
-      });
-      await writeChainRecord(file, record);
-      records.push(record);
-    }
+    const records = await runChains(run, s, outDir, Array.from({ length: s.chains }, (_, c) => c), hooks);
     const initLoss = await target.initLoss(s.initBatches);
     const llc = llcEstimate(records, initLoss, nbeta);
     const malaPerChain = Object.fromEntries(records.filter((r) => !r.error).map((r) => [r.chain, mean(r.steps.mala.filter((a) => !Number.isNaN(a)))]));
@@ -151,9 +130,66 @@ export async function sampleCheckpoint(
     writeJsonAtomic(join(outDir, RESULT_FILE), result);
     return result;
   } finally {
-    await target.release();
-    await observer?.release();
+    await run.release();
   }
+}
+
+/**
+ * One chain of a checkpoint, recorded (one job of a study split across jobs); the estimators run
+ * when the study resumes with every chain there.
+ */
+export async function sampleChain(modelDir: string, sampling: StudySample[], observed: StudySample[] | undefined, s: SamplingSettings, outDir: string, chain: number, hooks: CheckpointHooks = {}): Promise<void> {
+  if (!Number.isInteger(chain) || chain < 0 || chain >= s.chains) throw new IntrospectError(`chain ${chain} out of range (the study runs ${s.chains})`, 'chain');
+  if (existsSync(chainFile(outDir, chain))) return;
+  const run = await openCheckpoint(modelDir, sampling, observed, s, hooks.device);
+  try {
+    await runChains(run, s, outDir, [chain], hooks);
+  } finally {
+    await run.release();
+  }
+}
+
+/** A checkpoint loaded for sampling: its parameters, restriction, target and observer. */
+async function openCheckpoint(modelDir: string, sampling: StudySample[], observed: StudySample[] | undefined, s: SamplingSettings, device?: Device) {
+  const { layout, flat } = await loadParameters(modelDir);
+  const tokenizer = await Tokenizer.fromDir(modelDir);
+  const restriction = parseRestriction(s.restrict, layout);
+  const nbeta = s.nbeta ?? defaultNbeta(s.batchSize);
+  const target = await TransformerTarget.create(layout, flat, samplingExamples(tokenizer, sampling), { batchSize: s.batchSize, seed: s.seed, restriction, device });
+  const observer = observed ? await SampleLosses.create(layout, flat, observedSamples(tokenizer, observed), { perToken: s.perToken, device }) : undefined;
+  return {
+    flat,
+    restriction,
+    target,
+    observer,
+    nbeta,
+    release: async () => {
+      await target.release();
+      await observer?.release();
+    },
+  };
+}
+
+/** The chains' records: read where written already, else sampled and written as each finishes. */
+async function runChains(run: Awaited<ReturnType<typeof openCheckpoint>>, s: SamplingSettings, outDir: string, chains: number[], hooks: CheckpointHooks): Promise<ChainRecord[]> {
+  mkdirSync(outDir, { recursive: true });
+  const settings: ChainSettings = { ...s, nbeta: run.nbeta };
+  const records: ChainRecord[] = [];
+  for (const c of chains) {
+    const file = chainFile(outDir, c);
+    if (existsSync(file)) {
+      records.push(await readChainRecord(file));
+      hooks.onChain?.(c, chainSteps(s), chainSteps(s));
+      continue;
+    }
+    const record = await runChain(run.target, run.restriction, settings, c, run.observer ? [run.observer] : [], {
+      signal: hooks.signal,
+      onStep: (d, t) => hooks.onChain?.(c, d, t),
+    });
+    await writeChainRecord(file, record);
+    records.push(record);
+  }
+  return records;
 }
 
 function groupMeans(values: Float32Array, groups: string[]): Record<string, number> {

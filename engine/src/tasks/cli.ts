@@ -10,20 +10,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getSuite, listSuites } from '../../../experiments';
-import { intList, MODEL_FLAGS, modelOptions, parse, positiveInt } from '../cliArgs';
+import { integer, intList, MODEL_FLAGS, modelOptions, parse, positiveInt, required } from '../cliArgs';
 import { IntrospectError } from '../errors';
-import { isStudyDir, readStudySummary, resumeStudy } from '../studies/folders';
+import { isStudyDir, readStudySummary, resumeStudy, runStudyShard } from '../studies/folders';
+import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
+import { resubmit, submitSuite } from '../slurm/runs';
 import { progressBar } from '../progress';
 import { formatErrors, writeComparison } from './analysis';
 import { overrideSuite } from './config';
 import { benchmarkModelLoader } from './modelLoader';
 import { CONFIG_FILE, readResults, readRunConfig, subfolders, SUMMARY_FILE } from './results';
-import { readSuitePlan, resumeRun, runSuite, type RunResult } from './runner';
+import { readSuitePlan, resumeRun, runExperiment, runSuite, type RunResult } from './runner';
 import { ModelPool } from './textModel';
 
-export const BENCH_USAGE =
-  'introspect bench <suite> --models DIR[,DIR|oracle|line-heuristic] [--lengths 2,4,8] [--n 10] [--out results] [--low-memory] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16]   (introspect bench --list: the suites)';
-export const RESUME_USAGE = 'introspect resume <run or study folder> [--device ...] [--dtype ...]   (a results folder: lists what is unfinished; --all resumes it all)';
+export const BENCH_USAGE = `introspect bench <suite> --models DIR[,DIR|oracle|line-heuristic] [--lengths 2,4,8] [--n 10] [--out results] [--low-memory] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] ${SLURM_USAGE}   (introspect bench --list: the suites)`;
+export const RESUME_USAGE = `introspect resume <run or study folder> [--device ...] [--dtype ...] [--slurm …: resubmit the unfinished shards]   (a results folder: lists what is unfinished; --all resumes it all)`;
 export const ERRORS_USAGE = 'introspect errors <run folder> [--model M] [--min-len N] [--max-len N] [--hops H] [--programs] [--limit 20]';
 export const COMPARE_USAGE = 'introspect compare [results folder]';
 
@@ -39,6 +40,7 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
       out: { type: 'string', default: 'results' },
       'low-memory': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
+      ...SLURM_FLAGS,
     },
     true,
   );
@@ -53,6 +55,8 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
     lengths: v.lengths === undefined ? undefined : intList(v.lengths, '--lengths'),
   });
   const models = v.models.split(',').map((m) => m.trim());
+  const slurm = slurmOptions(v);
+  if (slurm) return printSubmitted(submitSuite(suite, models, v.out!, modelOptions(v), slurm));
   const pool = new ModelPool(benchmarkModelLoader(modelOptions(v)));
   try {
     const r = await runSuite(suite, models, { pool, outDir: v.out, lowMemory: v['low-memory'], onProgress: progress() });
@@ -64,9 +68,37 @@ export async function runBenchCommand(argv: string[]): Promise<void> {
 }
 
 export async function runResumeCommand(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parse(argv, { device: MODEL_FLAGS.device, dtype: MODEL_FLAGS.dtype, all: { type: 'boolean', default: false } }, true);
+  const { values: v, positionals } = parse(
+    argv,
+    {
+      device: MODEL_FLAGS.device,
+      dtype: MODEL_FLAGS.dtype,
+      all: { type: 'boolean', default: false },
+      ...SLURM_FLAGS,
+      // One shard of a run split across jobs (what `introspect shard` passes).
+      shard: { type: 'string' },
+      'shard-models': { type: 'string' },
+      'shard-lengths': { type: 'string' },
+      'shard-step': { type: 'string' },
+      'shard-chain': { type: 'string' },
+    },
+    true,
+  );
   if (positionals.length !== 1) throw new IntrospectError('name the run, study or results folder to resume', 'folder');
   const target = positionals[0];
+  const slurm = slurmOptions(v);
+  if (slurm) return printSubmitted(resubmit(target, slurm));
+  if (v['shard-step'] !== undefined) return runStudyShard(target, integer(v['shard-step'], '--shard-step'), integer(v['shard-chain'], '--shard-chain'), modelOptions(v).device);
+  if (v.shard) {
+    const pool = new ModelPool(benchmarkModelLoader(modelOptions(v)));
+    try {
+      const shard = { name: v.shard, models: required(v['shard-models'], '--shard-models').split(','), lengths: intList(required(v['shard-lengths'], '--shard-lengths'), '--shard-lengths') };
+      report(await runExperiment(readRunConfig(target), { pool, runDir: target, shard, onProgress: progress() }));
+    } finally {
+      await pool.unloadAll();
+    }
+    return;
+  }
   const isRun = existsSync(join(target, CONFIG_FILE));
   if (isRun || isStudyDir(target)) return resumeOne(target, v);
   // A results folder: what in it is unfinished, each named once (a suite's runs resume together).

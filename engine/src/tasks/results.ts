@@ -2,6 +2,8 @@
  * Run folders on disk: `<outDir>/<experiment>_<YYYYMMDD_HHMMSS>/` holding
  * - config.json      the ExperimentConfig, written (atomically) before the first sample
  * - results.jsonl    one ResultRow per line, appended as each sample finishes
+ * - results.<shard>.jsonl  the same, written by one shard of a run split across jobs (Slurm);
+ *                    a run's rows are those of all these files
  * - summary.json     accuracy tables (analysis.ts Summary), written atomically at the end
  * - accuracy_plot.png
  * - robust_seeds.json (robust-seed suites) analysis.ts RobustSeeds[]
@@ -75,13 +77,25 @@ export function readRunConfig(runDir: string): ExperimentConfig {
   return validateConfig(raw, path);
 }
 
+/** A shard's own results file: rows in the same format as results.jsonl. */
+export const shardResultsFile = (shard: string) => `results.${shard}.jsonl`;
+const ROW_FILE = /^results(\.[\w-]+)?\.jsonl$/;
+
 /**
- * The rows of a run. A run killed mid-write can leave a partial last line: it is ignored, and with
- * `repair` cut off the file so that appending continues on a clean line.
+ * The rows of a run, from results.jsonl and every shard's file (each row once). A run killed
+ * mid-write can leave a partial last line: it is ignored, and with `repair` cut off the file so
+ * that appending continues on a clean line.
  */
 export function readResults(runDir: string, repair = false): ResultRow[] {
-  const path = join(runDir, RESULTS_FILE);
-  if (!existsSync(path)) return [];
+  if (!existsSync(runDir)) return [];
+  const files = readdirSync(runDir)
+    .filter((f) => ROW_FILE.test(f))
+    .sort((a, b) => (a === RESULTS_FILE ? -1 : b === RESULTS_FILE ? 1 : a.localeCompare(b)));
+  const seen = new Set<string>();
+  return files.flatMap((f) => readRowFile(join(runDir, f), repair)).filter((r) => !seen.has(rowKey(r)) && seen.add(rowKey(r)));
+}
+
+function readRowFile(path: string, repair: boolean): ResultRow[] {
   const text = readFileSync(path, 'utf8');
   const end = text.lastIndexOf('\n') + 1;
   if (repair && end < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
@@ -102,8 +116,8 @@ export function readResults(runDir: string, repair = false): ResultRow[] {
 export class ResultsWriter {
   private readonly fd: number;
 
-  constructor(runDir: string) {
-    this.fd = openSync(join(runDir, RESULTS_FILE), 'a');
+  constructor(runDir: string, file = RESULTS_FILE) {
+    this.fd = openSync(join(runDir, file), 'a');
   }
 
   append(row: ResultRow): void {

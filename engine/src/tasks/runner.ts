@@ -19,6 +19,7 @@ import {
   readResults,
   readRunConfig,
   ResultsWriter,
+  shardResultsFile,
   ROBUST_SEEDS_FILE,
   rowKey,
   PLOT_FILE,
@@ -47,6 +48,17 @@ export interface RunOptions {
   now?: () => Date;
   /** Called once the run folder exists (before any sample runs). */
   onRunDir?: (runDir: string) => void;
+  /**
+   * Only this block of the run (one job of a run split across jobs): its models and lengths,
+   * written to the shard's own results file; no summary (the run's last job writes it).
+   */
+  shard?: RunShard;
+}
+
+export interface RunShard {
+  name: string;
+  models: string[];
+  lengths: number[];
 }
 
 export interface RunResult {
@@ -77,15 +89,20 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
   const parse = getParser(config.parser);
   const batchSize = config.batchSize ?? 8;
 
-  const done = new Set(readResults(runDir, true).map(rowKey));
-  const total = config.models.length * config.lengths.length * config.samplesPerLength;
-  let finished = done.size;
-  const skipped = done.size;
+  const prior = readResults(runDir, true);
+  const done = new Set(prior.map(rowKey));
+  const shard = opts.shard;
+  const models = shard ? config.models.filter((m) => shard.models.includes(m)) : config.models;
+  const lengths = shard ? config.lengths.filter((l) => shard.lengths.includes(l)) : config.lengths;
+  const total = models.length * lengths.length * config.samplesPerLength;
+  const inBlock = (r: Pick<ResultRow, 'model' | 'seqLen'>) => models.includes(r.model) && lengths.includes(r.seqLen);
+  const skipped = prior.filter(inBlock).length;
+  let finished = skipped;
   const progress = (message: string) => opts.onProgress?.(finished, total, message);
   progress(skipped ? `resuming: ${skipped} samples already done` : 'starting');
 
   // Programs depend only on (length, sample), so they are made once and shared by all models.
-  const samples = config.lengths.flatMap((seqLen) =>
+  const samples = lengths.flatMap((seqLen) =>
     Array.from({ length: config.samplesPerLength }, (_, index): Sample => {
       const seed = sampleSeed(config, index);
       const g = generate(seqLen, new Rng(seed));
@@ -94,9 +111,9 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
     }),
   );
 
-  const writer = new ResultsWriter(runDir);
+  const writer = new ResultsWriter(runDir, shard ? shardResultsFile(shard.name) : undefined);
   try {
-    for (const modelName of config.models) {
+    for (const modelName of models) {
       const pending = samples.filter((s) => !done.has(rowKey({ model: modelName, seqLen: s.seqLen, sample: s.index })));
       if (pending.length === 0) continue;
       opts.signal?.throwIfAborted();
@@ -140,6 +157,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
   }
 
   const rows = readResults(runDir);
+  if (shard) return { runDir, summary: summarize(rows.filter(inBlock), config.name), rows, skipped };
   const summary = summarize(rows, config.name);
   writeJsonAtomic(join(runDir, SUMMARY_FILE), summary);
   if (rows.length && opts.plot !== false) writeFileAtomic(join(runDir, PLOT_FILE), accuracyPlotPng(summary, { title: config.name, xLabel: 'sequence length' }));
@@ -201,6 +219,23 @@ export const SUITE_PLAN_FILE = 'suite.json';
  */
 export function runSuite(suite: Suite, models: string[], opts: Omit<RunOptions, 'runDir' | 'onRunDir'>): Promise<SuiteResult> {
   return runPlan({ suite, models, runDirs: suite.experiments.map(() => null) }, opts.outDir ?? 'results', opts);
+}
+
+/**
+ * Every run folder of a suite made up front, with its config and the suite's plan (for a run split
+ * across jobs: each job then resumes its own block of a folder). Returns the folders in order.
+ */
+export function prepareSuite(suite: Suite, models: string[], outDir: string, now = new Date()): string[] {
+  const dirs = suite.experiments.map((e) => {
+    const config = { ...e, models };
+    validateConfig(config);
+    const dir = createRunDir(outDir, config.name, now);
+    writeJsonAtomic(join(dir, CONFIG_FILE), config);
+    return dir;
+  });
+  const plan: SuitePlan = { suite, models, runDirs: dirs.map((d) => basename(d)) };
+  for (const d of dirs) writeJsonAtomic(join(d, SUITE_PLAN_FILE), plan);
+  return dirs;
 }
 
 /** The plan of the suite `runDir` belongs to, if it belongs to one. */

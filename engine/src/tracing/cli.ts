@@ -6,15 +6,18 @@
  *                    [--attribution]
  *   introspect trace-experiment --model DIR --out DIR [--lens 16] [--hops 1,2,3] [--n 10] [--seed 0]
  *                    [--interventions resid,heads] [--positions targets|all] [--include-heuristic]
- *                    [--include-wrong] [--plots] [--attribution] [--batch 64] [--device ...] [--dtype ...]
+ *                    [--include-wrong] [--plots] [--attribution] [--batch 64] [--device ...] [--dtype ...] [--slurm …]
  *
  * Both throw IntrospectError for bad input, which the CLI prints as one line.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Intervention, PatchGrid } from '../api/types';
 import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
 import { MODEL_FLAGS as COMMON_MODEL_FLAGS, integer, intList, loadModel, oneOf, parse, positiveInt, readSource, required } from '../cliArgs';
 import { progressBar } from '../progress';
+import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions, withoutSlurmFlags } from '../slurm/cli';
+import { planAndSubmit } from '../slurm/runs';
 import { prepareTrace, traceVariable } from '../trace';
 import { type AttributionGrid, attributionGrid, compareWithPatching } from './attribution';
 import { DEFAULT_EXPERIMENT, INTERVENTION_RESULTS, PATCH_RESULTS, runTraceExperiment } from './experiment';
@@ -22,8 +25,7 @@ import { gridHeatmapPng, interventionTitle } from './heatmaps';
 
 export const TRACE_USAGE =
   'introspect trace --model DIR --file prog.py --var x [--intervention resid|heads|mlp|knockout] [--out DIR] [--device auto|cpu|webgpu|cuda] [--dtype float32|float16] [--batch 64] [--seed 0] [--attribution]';
-export const TRACE_EXPERIMENT_USAGE =
-  'introspect trace-experiment --model DIR --out DIR [--lens 16] [--hops 1,2,3] [--n 10] [--seed 0] [--interventions resid,heads] [--positions targets|all] [--include-heuristic] [--include-wrong] [--plots] [--attribution] [--batch 64] [--device ...] [--dtype ...]';
+export const TRACE_EXPERIMENT_USAGE = `introspect trace-experiment --model DIR --out DIR [--lens 16] [--hops 1,2,3] [--n 10] [--seed 0] [--interventions resid,heads] [--positions targets|all] [--include-heuristic] [--include-wrong] [--plots] [--attribution] [--batch 64] [--device ...] [--dtype ...] ${SLURM_USAGE}`;
 
 const INTERVENTIONS: Intervention[] = ['resid', 'heads', 'mlp', 'knockout'];
 
@@ -89,6 +91,11 @@ export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
     'include-wrong': { type: 'boolean', default: false },
     plots: { type: 'boolean', default: false },
     attribution: { type: 'boolean', default: false },
+    ...SLURM_FLAGS,
+    // One shard of a run split across Slurm jobs: its name, and the block of programs it traces.
+    shard: { type: 'string' },
+    'shard-lens': { type: 'string' },
+    'shard-hops': { type: 'string' },
   });
   const out = required(v.out, '--out');
   const config = {
@@ -103,12 +110,28 @@ export async function runTraceExperimentCommand(argv: string[]): Promise<void> {
     programPlots: v.plots!,
     attribution: v.attribution!,
   };
+  const slurm = slurmOptions(v);
+  if (slurm) {
+    // A shard per (length, hops) block; the merge job is this command again, which finds every program traced.
+    const again = ['trace-experiment', ...withoutSlurmFlags(argv)];
+    const shards = config.seqLens.flatMap((len) =>
+      config.hops.map((hops) => ({ name: `shard-${len}-${hops}`, what: `length ${len}, ${hops} hops`, args: [...again, '--shard', `shard-${len}-${hops}`, '--shard-lens', String(len), '--shard-hops', String(hops)] })),
+    );
+    mkdirSync(out, { recursive: true });
+    return printSubmitted(planAndSubmit(out, 'trace', shards, again, slurm));
+  }
+  const shard = v.shard === undefined ? undefined : { name: v.shard, seqLens: intList(required(v['shard-lens'], '--shard-lens'), '--shard-lens'), hops: intList(required(v['shard-hops'], '--shard-hops'), '--shard-hops') };
   const model = await loadModel(v);
   try {
     const s = await runTraceExperiment(model, out, config, {
       onProgress: progressBar('programs'),
       log: (m) => process.stderr.write(`${m}\n`),
+      shard,
     });
+    if (shard) {
+      console.log(`${shard.name}: ${s.counts.done} programs traced, ${s.counts.skipped} skipped`);
+      return;
+    }
     const c = s.counts;
     console.log(`${c.done} of ${c.planned} programs traced, ${c.skipped} skipped; ${c.heuristic} answerable by the line-1/line-2 heuristic`);
     for (const a of s.aggregates) {

@@ -7,7 +7,7 @@
  * resumes where it stopped. Heatmap PNGs of the averages are written at the end, and of each
  * program's grids as it finishes when `programPlots` is on.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Intervention, ModelInfo, PatchGrid, TokenSpan, TraceTarget } from '../api/types';
 import { writeFileAtomic, writeJsonAtomic } from '../atomicWrite';
@@ -100,9 +100,16 @@ export interface ExperimentRunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   log?: (message: string) => void;
+  /**
+   * Only this block of programs (one job of a run split across jobs), recorded in the shard's own
+   * `intervention_results.<name>.json`; the run's last job, with no shard, writes the summaries.
+   */
+  shard?: { name: string; seqLens: number[]; hops: number[] };
 }
 
 export const INTERVENTION_RESULTS = 'intervention_results.json';
+const shardRecordsFile = (shard: string) => `intervention_results.${shard}.json`;
+const RECORDS_FILE = /^intervention_results(\.[\w-]+)?\.json$/;
 export const PATCH_RESULTS = 'patch_results.json';
 
 interface Planned {
@@ -138,10 +145,13 @@ export async function runTraceExperiment(
   o: ExperimentRunOptions = {},
 ): Promise<PatchResultsFile> {
   checkConfig(config);
-  const planned = plannedPrograms(config);
-  const records = resume(outDir, model.info, config);
+  const shard = o.shard;
+  const planned = plannedPrograms(config).filter((p) => !shard || (shard.seqLens.includes(p.seqLen) && shard.hops.includes(p.hops)));
+  const ids = new Set(planned.map((p) => p.id));
+  const records = resume(outDir, model.info, config).filter((r) => ids.has(r.id));
   const done = new Set(records.map((r) => r.id));
   o.onProgress?.(done.size, planned.length);
+  const recordsFile = join(outDir, shard ? shardRecordsFile(shard.name) : INTERVENTION_RESULTS);
   const attributor = config.attribution ? await Attributor.create(model) : undefined;
   try {
     for (const p of planned) {
@@ -151,15 +161,19 @@ export async function runTraceExperiment(
       records.push(record);
       if (record.status === 'skipped') o.log?.(`${p.id}: skipped (${record.reason})`);
       if (config.programPlots && record.grids) writeProgramPlots(outDir, record);
-      const summary = summarize(model.info, config, planned.length, records);
-      writeJsonAtomic(join(outDir, INTERVENTION_RESULTS), { model: model.info, config, programs: records } satisfies InterventionResultsFile);
-      writeJsonAtomic(join(outDir, PATCH_RESULTS), summary);
+      writeJsonAtomic(recordsFile, { model: model.info, config, programs: records } satisfies InterventionResultsFile);
+      if (!shard) writeJsonAtomic(join(outDir, PATCH_RESULTS), summarize(model.info, config, planned.length, records));
       o.onProgress?.(records.length, planned.length);
     }
   } finally {
     await attributor?.release();
   }
   const summary = summarize(model.info, config, planned.length, records);
+  if (shard) return summary;
+  // A run finished by its last job holds the shards' records too: the whole run in one file, in plan order.
+  const order = new Map(planned.map((p, i) => [p.id, i]));
+  records.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  writeJsonAtomic(recordsFile, { model: model.info, config, programs: records } satisfies InterventionResultsFile);
   writeJsonAtomic(join(outDir, PATCH_RESULTS), summary);
   writeAggregatePlots(outDir, summary);
   return summary;
@@ -203,21 +217,26 @@ async function traceOne(model: LoadedModel, p: Planned, c: TraceExperimentConfig
   return { ...base, status: 'done', cfPrompt: cf.cfPrompt, tokens: cf.clean, targets, grids };
 }
 
-/** Records of an earlier run of the same config in `outDir`; none if there is no earlier run. */
+/** Records of an earlier run of the same config in `outDir` (its shards' too); none if there is no earlier run. */
 function resume(outDir: string, model: ModelInfo, config: TraceExperimentConfig): ProgramRecord[] {
-  const path = join(outDir, INTERVENTION_RESULTS);
-  if (!existsSync(path)) return [];
-  let prior: InterventionResultsFile;
-  try {
-    prior = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new IntrospectError(`cannot resume: not valid JSON (${(e as Error).message})`, path);
+  if (!existsSync(outDir)) return [];
+  const seen = new Set<string>();
+  const out: ProgramRecord[] = [];
+  for (const f of readdirSync(outDir).filter((x) => RECORDS_FILE.test(x)).sort()) {
+    const path = join(outDir, f);
+    let prior: InterventionResultsFile;
+    try {
+      prior = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new IntrospectError(`cannot resume: not valid JSON (${(e as Error).message})`, path);
+    }
+    if (JSON.stringify(prior.config) !== JSON.stringify(config))
+      throw new IntrospectError('holds a run with a different config; resume with the same settings or choose another output folder', path);
+    if (prior.model?.dir !== model.dir || prior.model?.dtype !== model.dtype)
+      throw new IntrospectError(`holds a run of another model (${prior.model?.dir}, ${prior.model?.dtype})`, path);
+    for (const r of prior.programs) if (!seen.has(r.id)) (seen.add(r.id), out.push(r));
   }
-  if (JSON.stringify(prior.config) !== JSON.stringify(config))
-    throw new IntrospectError('holds a run with a different config; resume with the same settings or choose another output folder', path);
-  if (prior.model?.dir !== model.dir || prior.model?.dtype !== model.dtype)
-    throw new IntrospectError(`holds a run of another model (${prior.model?.dir}, ${prior.model?.dtype})`, path);
-  return prior.programs;
+  return out;
 }
 
 function summarize(model: ModelInfo, config: TraceExperimentConfig, planned: number, records: ProgramRecord[]): PatchResultsFile {
