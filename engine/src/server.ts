@@ -9,6 +9,7 @@ import { type CancellationToken, createMessageConnection, ResponseError, StreamM
 import {
   benchResumeRequest,
   benchRunRequest,
+  benchSubmitRequest,
   checkParams,
   EngineErrorCode,
   type EngineErrorData,
@@ -27,11 +28,15 @@ import {
   type Request,
   type Request0,
   type RunSummary,
+  type ShardProgress,
+  slurmResubmitRequest,
+  slurmStatusRequest,
   statusRequest,
   studyMatrixRequest,
   studyResultRequest,
   studyCreateRequest,
   studyRunRequest,
+  studySubmitRequest,
   traceRequest,
 } from './api/protocol';
 import { findHubCacheModels } from './checkpoint/folder';
@@ -51,6 +56,8 @@ import { GENERATED_DATA } from './studies/data/index';
 import { createStudy, listStudies, readStudyMatrix, readStudySummary, resumeStudy } from './studies/folders';
 import { INFLUENCE_STUDY } from '../../experiments/studies';
 import { BoundedMessageReader } from './rpc/boundedReader';
+import { resubmit, runStatus, shardProgress, submitStudy, submitSuite } from './slurm/runs';
+import { slurmAvailable } from './slurm/submit';
 
 const writer = new StreamMessageWriter(process.stdout);
 const connection = createMessageConnection(new BoundedMessageReader(process.stdin, writer, LIMITS.messageBytes), writer);
@@ -210,6 +217,7 @@ handle0(listRunnablesRequest, async () => ({
     },
   ],
   referenceModels: [...REFERENCE_MODELS],
+  slurm: slurmAvailable(),
 }));
 
 function embeddedSeriesOrNone(): string | undefined {
@@ -247,6 +255,15 @@ handle(benchRunRequest, async (params, signal) => {
   }
 });
 
+handle(benchSubmitRequest, async (params) => {
+  if (params.kind === 'study') throw new IntrospectError(`"${params.id}" is a study: send it with study/create and study/submit`, 'kind');
+  const suite = overrideSuite(getSuite(params.id), { lengths: params.lengths, samplesPerLength: params.n, batchSize: params.batchSize });
+  return submitSuite(suite, params.models, params.resultsDir, params, params.slurm);
+});
+handle(studySubmitRequest, async (params) => submitStudy(params.dir, params.device, params.slurm));
+handle(slurmStatusRequest, async (params) => runStatus(params.dir));
+handle(slurmResubmitRequest, async (params) => resubmit(params.dir, params.slurm));
+
 handle(benchResumeRequest, async (params, signal) => {
   const pool = new ModelPool(benchmarkModelLoader({ device: params.device, dtype: params.dtype }));
   try {
@@ -265,7 +282,7 @@ handle(studyCreateRequest, async (params) => {
 handle(studyRunRequest, async (params, signal) =>
   resumeStudy(params.dir, { signal, device: params.device, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) }),
 );
-handle(listStudiesRequest, async (params) => listStudies(params.resultsDir));
+handle(listStudiesRequest, async (params) => listStudies(params.resultsDir).map((s) => ({ ...s, ...withShards(s.dir) })));
 handle(studyResultRequest, async (params) => readStudySummary(params.dir));
 handle(studyMatrixRequest, (params) => readStudyMatrix(params.dir, params.step, params.observable));
 
@@ -289,7 +306,14 @@ function runSummary(dir: string): RunSummary {
     lengths: config.lengths,
     n: config.samplesPerLength,
     accuracy: (summary?.byModelLength ?? []).map((p) => ({ model: p.model, length: p.length, correct: p.correct, n: p.n })),
+    ...withShards(dir),
   };
+}
+
+/** `{ slurm }` for a folder sent to Slurm, else nothing. */
+function withShards(dir: string): { slurm?: ShardProgress } {
+  const slurm = shardProgress(dir);
+  return slurm ? { slurm } : {};
 }
 
 connection.onClose(() => process.exit(0));

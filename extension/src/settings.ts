@@ -1,6 +1,7 @@
 /** The extension's settings (`introspect.*` in package.json), read in one place with their types. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { SlurmOptions } from '../../engine/src/api/slurm';
 import type { Device, DType } from '../../engine/src/api/types';
 
 export const SECTION = 'introspect';
@@ -25,6 +26,8 @@ export interface Settings {
   hoverDelayMs: number;
   /** Seconds the predicted-vs-actual subprocess may run. */
   actualTimeoutSec: number;
+  /** What runs sent to Slurm ask for (`introspect.slurm.*`; empty and 0 leave Slurm's defaults). */
+  slurm: SlurmOptions;
 }
 
 export function readSettings(): Settings {
@@ -40,7 +43,14 @@ export function readSettings(): Settings {
     predictedVsActual: c.get<boolean>('predictedVsActual', false),
     hoverDelayMs: c.get<number>('hoverDelayMs', 150),
     actualTimeoutSec: c.get<number>('actualTimeoutSec', 5),
+    slurm: slurmSettings(c),
   };
+}
+
+function slurmSettings(c: vscode.WorkspaceConfiguration): SlurmOptions {
+  const word = (k: string) => c.get<string>(`slurm.${k}`, '').trim() || undefined;
+  const count = (k: string) => c.get<number>(`slurm.${k}`, 0) || undefined;
+  return { partition: word('partition'), time: word('time'), gpus: count('gpus'), cpus: count('cpus'), mem: word('mem'), maxParallel: count('maxParallel'), extra: word('extra'), dryRun: false };
 }
 
 /** The results folder with its default resolved. */

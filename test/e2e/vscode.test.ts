@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { type CodeServer, installExtension, makeRunDir, startCodeServer } from './codeServer';
 import { packageVsix } from './packageVsix';
+import { type Cluster, startCluster } from '../slurm/cluster';
 import { missingTools, REPO } from './tools';
 import { launchBrowser, Workbench } from './workbench';
 import { makeWorkspace, type SampleWorkspace, TEST_USER_SETTINGS } from './workspace';
@@ -28,6 +29,8 @@ let wb: Workbench;
 let ws: SampleWorkspace;
 let root: string;
 let extensionsDir: string;
+/** A one-node Slurm cluster the engine submits to (its SLURM_CONF in code-server's environment), or why there is none. */
+let cluster: Cluster | string = 'not started';
 
 before(async () => {
   if (skip) return;
@@ -36,6 +39,9 @@ before(async () => {
   ws = await makeWorkspace(root);
   extensionsDir = join(root, 'extensions');
   await installExtension(await packageVsix(root), extensionsDir, root);
+  cluster = await startCluster();
+  if (typeof cluster === 'string' && process.env.INTROSPECT_REQUIRE_SLURM === '1') throw new Error(`INTROSPECT_REQUIRE_SLURM is set but ${cluster}`);
+  if (typeof cluster !== 'string') process.env.SLURM_CONF = cluster.env.SLURM_CONF;
   server = await startCodeServer({ runDir: root, extensionsDir, workspace: ws.dir, userSettings: TEST_USER_SETTINGS });
   browser = await launchBrowser();
   const page = await (await browser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
@@ -47,11 +53,12 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  if (typeof cluster !== 'string') await cluster.stop();
 });
 
 test('the installed .vsix carries the bundles and onnxruntime-node with only its Linux binaries', { skip }, () => {
   const installed = join(extensionsDir, 'introspect.introspect-0.1.0');
-  for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview/heatmap.js', 'dist/webview/runner.js',
+  for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/cli.js', 'dist/webview/heatmap.js', 'dist/webview/runner.js',
     'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'node_modules/onnxruntime-common/dist/cjs/package.json',
     'models/binding-tracer/model.safetensors', 'models/binding-tracer/series/step-7000/model.safetensors'])
     assert.ok(existsSync(join(installed, f)), f);
@@ -191,6 +198,28 @@ test('the experiment runner side panel runs a suite and charts its accuracy', { 
   assert.equal(await view.locator('#results li').count(), 2); // one run folder per experiment of the suite
   await wb.clearNotifications();
   await wb.page.screenshot({ path: join(SHOTS, 'runner.png') });
+});
+
+test('the runner sends a suite to Slurm, follows its shards and charts the merged result', { skip, timeout: 240_000 }, async (t) => {
+  if (typeof cluster === 'string') return t.skip(cluster);
+  await wb.runCommand('Introspect: Open Experiment Runner');
+  const view = wb.webview(EXT_ID, true);
+  await view.locator('#slurm-row').waitFor({ timeout: 30_000 }); // shown: sbatch is on the engine's PATH
+  await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
+    el.value = 'suite:variable-binding';
+    el.dispatchEvent(new Event('change'));
+  });
+  await view.locator('#lengths input').fill('2, 3');
+  await view.locator('#samples input').fill('2');
+  await view.locator('#slurm').click();
+  await view.locator('#run').click();
+  // The shards' progress as the engine reads it from the run folder and the queue.
+  await view.locator('#status', { hasText: /Slurm: \d+\/\d+ shards done/ }).waitFor({ timeout: 60_000 });
+  await view.locator('#status', { hasText: 'Finished: variable_binding, variable_binding_hops' }).waitFor({ timeout: 200_000 });
+  await view.locator('#chart-title', { hasText: 'variable_binding: accuracy by length (n = 2 per point)' }).waitFor();
+  assert.equal(await view.locator('#results li').count(), 4);
+  await wb.clearNotifications();
+  await wb.page.screenshot({ path: join(SHOTS, 'runner-slurm.png') });
 });
 
 test('benchmark and study commands, device and model pickers list their choices', { skip, timeout: 60_000 }, async () => {

@@ -12,6 +12,7 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { z } from 'zod';
 import type { InfluenceSummary } from '../studies/influence';
+import { SlurmOptions, type SlurmStatus, type SlurmSubmitted } from './slurm';
 import { InfluenceSettings } from './studies';
 import type { ModelInfo, PatchGrid, Prediction, TopToken } from './types';
 
@@ -169,6 +170,8 @@ export interface BenchCatalog {
   runnables: RunnableInfo[];
   /** Models that need no checkpoint (the interpreter oracle, the line heuristic), usable as baselines. */
   referenceModels: string[];
+  /** Whether Slurm's sbatch is on the engine's PATH (runs can be sent to Slurm). */
+  slurm: boolean;
 }
 export const listRunnablesRequest = new Request0<BenchCatalog>('bench/list');
 
@@ -203,6 +206,19 @@ export type BenchResumeParams = z.infer<typeof BenchResumeParams>;
 /** Finishes a cancelled or crashed run folder — and the rest of its suite — keeping finished samples; resolves with their summaries. */
 export const benchResumeRequest = new Request<BenchResumeParams, RunSummary[]>('bench/resume', BenchResumeParams);
 
+export const BenchSubmitParams = BenchRunParams.omit({ progressToken: true }).extend({ slurm: SlurmOptions });
+export type BenchSubmitParams = z.infer<typeof BenchSubmitParams>;
+/** Sends a suite to Slurm (a shard per experiment × model × length, then a merge job); resolves once submitted. */
+export const benchSubmitRequest = new Request<BenchSubmitParams, SlurmSubmitted>('bench/submit', BenchSubmitParams);
+
+/** A run split into Slurm shards, from its folder (any folder of a suite): how many are done. */
+export interface ShardProgress {
+  shards: number;
+  done: number;
+  /** The merge job ran: the run is complete. */
+  merged: boolean;
+}
+
 /** One point of a run's accuracy table. */
 export interface AccuracyPoint {
   model: string;
@@ -224,6 +240,8 @@ export interface RunSummary {
   /** Samples per (model, length). */
   n: number;
   accuracy: AccuracyPoint[];
+  /** Set when the run was sent to Slurm. */
+  slurm?: ShardProgress;
 }
 
 export const ListResultsParams = z.object({ resultsDir: path });
@@ -255,6 +273,8 @@ export interface StudyRunInfo {
   /** Checkpoint steps in the plan, and those done. */
   planned: number[];
   done: number[];
+  /** Set when the study was sent to Slurm. */
+  slurm?: ShardProgress;
 }
 
 export const StudyRunParams = z.object({ dir: path, device, progressToken });
@@ -264,6 +284,21 @@ export type StudyRunParams = z.infer<typeof StudyRunParams>;
  * (finished checkpoints and chains are kept). Resolves with its summary.
  */
 export const studyRunRequest = new Request<StudyRunParams, InfluenceSummary>('study/run', StudyRunParams);
+
+export const StudySubmitParams = z.object({ dir: path, device, slurm: SlurmOptions });
+export type StudySubmitParams = z.infer<typeof StudySubmitParams>;
+/** Sends a study folder (made by study/create) to Slurm: a shard per checkpoint × chain, then a merge job. */
+export const studySubmitRequest = new Request<StudySubmitParams, SlurmSubmitted>('study/submit', StudySubmitParams);
+
+export const SlurmDirParams = z.object({ dir: path });
+export type SlurmDirParams = z.infer<typeof SlurmDirParams>;
+/** A Slurm run's shards and merge job: done, running, pending, failed (with their logs). */
+export const slurmStatusRequest = new Request<SlurmDirParams, SlurmStatus>('slurm/status', SlurmDirParams);
+
+export const SlurmResubmitParams = z.object({ dir: path, slurm: SlurmOptions });
+export type SlurmResubmitParams = z.infer<typeof SlurmResubmitParams>;
+/** Resubmits what did not finish of a Slurm run (its failed shards, or only the merge). */
+export const slurmResubmitRequest = new Request<SlurmResubmitParams, SlurmSubmitted>('slurm/resubmit', SlurmResubmitParams);
 
 /** The study folders in a results folder, newest first. */
 export const listStudiesRequest = new Request<ListResultsParams, StudyRunInfo[]>('study/list', ListResultsParams);

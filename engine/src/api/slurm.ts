@@ -30,6 +30,8 @@ export type SlurmOptions = z.infer<typeof SlurmOptions>;
 /** What a submission did: the folder holding its plan, the shards, the jobs (empty in a dry run) and the scripts. */
 export interface SlurmSubmitted {
   anchor: string;
+  /** The run folders it writes (a suite's, one per experiment; else the anchor). */
+  dirs: string[];
   shards: number;
   arrayJob: string;
   mergeJob: string;
@@ -41,6 +43,7 @@ export type ShardState = 'done' | 'running' | 'pending' | 'failed' | 'not submit
 export interface SlurmStatus {
   /** The folder holding `slurm/plan.json`. */
   anchor: string;
+  dirs: string[];
   kind: 'bench' | 'trace' | 'study';
   shards: number;
   counts: Record<ShardState, number>;

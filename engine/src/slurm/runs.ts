@@ -4,6 +4,7 @@
  * command line — submitting, resubmitting what did not finish, their status, and running one shard.
  */
 import { resolve } from 'node:path';
+import type { ShardProgress } from '../api/protocol';
 import type { SlurmOptions, SlurmStatus, SlurmSubmitted } from '../api/slurm';
 import { IntrospectError } from '../errors';
 import { readStudySettings } from '../studies/folders';
@@ -17,7 +18,12 @@ import { cancelJobs, cliInvocation, slurmStatus, submit } from './submit';
 export function planAndSubmit(anchor: string, kind: SlurmPlan['kind'], shards: Shard[], merge: string[], options: SlurmOptions): SlurmSubmitted {
   const plan: SlurmPlan = { kind, cli: cliInvocation(), cwd: process.cwd(), shards, merge, options, submissions: [] };
   writePlan(anchor, plan);
-  return submit(anchor, plan, shards.map((_, k) => k));
+  return { ...submit(anchor, plan, shards.map((_, k) => k)), dirs: runDirsOf(anchor) };
+}
+
+/** The run folders of the run anchored in `anchor`: its suite's, or itself. */
+function runDirsOf(anchor: string): string[] {
+  return readSuitePlan(anchor)?.runDirs.flatMap((d) => (d ? [resolve(anchor, '..', d)] : [])) ?? [anchor];
 }
 
 /** A suite as shards, one per (experiment, model, length); the merge resumes the whole suite, which finds every sample done. */
@@ -66,7 +72,15 @@ function planOf(dir: string): { anchor: string; plan: SlurmPlan } {
 
 export function runStatus(dir: string): SlurmStatus {
   const { anchor, plan } = planOf(dir);
-  return slurmStatus(anchor, plan);
+  return { ...slurmStatus(anchor, plan), dirs: runDirsOf(anchor) };
+}
+
+/** How far a run sent to Slurm is, from its folder alone (no queue); undefined for a local run. */
+export function shardProgress(dir: string): ShardProgress | undefined {
+  const anchor = anchorOf(dir);
+  if (!anchor) return undefined;
+  const plan = readPlan(anchor);
+  return { shards: plan.shards.length, done: plan.shards.filter((_, k) => isDone(anchor, k)).length, merged: isDone(anchor, 'merge') };
 }
 
 /** Resubmits the shards of `dir` that did not finish (with `options` this time), and a merge job after them. */
@@ -79,7 +93,7 @@ export function resubmit(dir: string, options: SlurmOptions): SlurmSubmitted {
   // An earlier merge waits forever on shards that failed.
   cancelJobs(plan.submissions.map((s) => s.mergeJob).filter(Boolean));
   plan.options = options;
-  return submit(anchor, plan, plan.shards.map((_, k) => k).filter((k) => !isDone(anchor, k)));
+  return { ...submit(anchor, plan, plan.shards.map((_, k) => k).filter((k) => !isDone(anchor, k))), dirs: runDirsOf(anchor) };
 }
 
 /** Runs shard `k` (or the merge) of the plan in `anchor` with the CLI's own dispatcher, then marks it done. */

@@ -39,7 +39,7 @@ function directives(o: SlurmOptions, name: string): string[] {
  * Writes the array script for `shards` and the merge script and, unless a dry run, submits them
  * (the merge after the array; alone when no shard is left); records the submission.
  */
-export function submit(anchor: string, plan: SlurmPlan, shards: number[]): SlurmSubmitted {
+export function submit(anchor: string, plan: SlurmPlan, shards: number[]): Omit<SlurmSubmitted, 'dirs'> {
   const dir = join(anchor, SLURM_DIR);
   mkdirSync(logsDir(anchor), { recursive: true });
   const o = plan.options;
@@ -103,6 +103,16 @@ function compactList(xs: number[]): string {
   return parts.join(',');
 }
 
+/** Whether sbatch can be run here. */
+export function slurmAvailable(): boolean {
+  try {
+    execFileSync('sbatch', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function sbatch(args: string[]): string {
   try {
     return execFileSync('sbatch', ['--parsable', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(';')[0];
@@ -125,7 +135,7 @@ export function cancelJobs(jobs: string[]): void {
 }
 
 /** Each shard's state and the merge's: from the done markers, else from the queue (a job Slurm no longer lists, unfinished, failed). */
-export function slurmStatus(anchor: string, plan: SlurmPlan): SlurmStatus {
+export function slurmStatus(anchor: string, plan: SlurmPlan): Omit<SlurmStatus, 'dirs'> {
   const queued = queue(plan.submissions.flatMap((s) => [s.arrayJob, s.mergeJob]).filter(Boolean));
   const stateOf = (job: string | undefined, key: string): ShardState => {
     if (!job) return 'not submitted';

@@ -1,25 +1,32 @@
 /**
  * The experiment runner in the side bar (a webview view): lists suites, studies, models and past
- * results, launches runs and studies in the engine with progress and cancellation, shows suite
- * summaries, and opens studies in their results panel (resuming unfinished ones).
+ * results, launches runs and studies in the engine with progress and cancellation — or sends them
+ * to Slurm and follows their shards — shows suite summaries, and opens studies in their results
+ * panel (resuming unfinished ones).
  */
 import * as vscode from 'vscode';
 import {
   benchResumeRequest,
   benchRunRequest,
+  benchSubmitRequest,
   listResultsRequest,
   listRunnablesRequest,
   listStudiesRequest,
+  type ProgressParams,
   type RunSummary,
+  slurmResubmitRequest,
   studyCreateRequest,
   studyRunRequest,
+  studySubmitRequest,
 } from '../../../engine/src/api/protocol';
+import type { SlurmSubmitted } from '../../../engine/src/api/slurm';
 import type { InfluenceSettings } from '../../../engine/src/studies/influence';
 import { type BrowseField, FromRunner, type ModelChoice, type ResultsList, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';
 import { readSettings, resultsFolder } from '../settings';
 import type { StudyPanels } from '../study/panel';
+import { failureMessage, followSlurm } from './slurm';
 import { webviewHtml, webviewOptions } from '../webviews/html';
 import { onMessage } from '../webviews/messages';
 
@@ -58,6 +65,10 @@ const BODY = `
   </div>
   <label for="restrict">Weights sampled</label>
   <vscode-textfield id="restrict" placeholder="full, l0, l0.attn, l0.mlp, l0.h1, embed, unembed"></vscode-textfield>
+</div>
+<div id="slurm-row" hidden>
+  <vscode-checkbox id="slurm" label="Submit to Slurm"></vscode-checkbox>
+  <div class="hint">As a Slurm job array, a shard per model × length (a study: per checkpoint × chain), then a merge job. Partition and resources: the introspect.slurm settings.</div>
 </div>
 <div class="row">
   <vscode-button id="run">Run</vscode-button>
@@ -103,9 +114,13 @@ export class RunnerView implements vscode.WebviewViewProvider {
     });
   }
 
-  /** Runs a suite under a progress notification and shows the result in the view. */
-  run(request: RunRequest): Promise<RunSummary[] | undefined> {
+  /** Runs a suite under a progress notification (or sends it to Slurm and follows it) and shows the result in the view. */
+  run(request: RunRequest, slurm = false): Promise<RunSummary[] | undefined> {
     const s = readSettings();
+    if (slurm) {
+      const params = { ...request, resultsDir: resultsFolder(s, this.context), device: s.device, dtype: s.dtype, batchSize: s.batchSize, slurm: s.slurm };
+      return this.submitAndFollow(`Introspect: ${request.id} on Slurm`, () => this.engine.request(benchSubmitRequest, params));
+    }
     return this.track(`Introspect: running ${request.id}`, (token, progressToken) =>
       this.engine.request(
         benchRunRequest,
@@ -121,10 +136,16 @@ export class RunnerView implements vscode.WebviewViewProvider {
     return this.track('Introspect: resuming the run', (token, progressToken) => this.engine.request(benchResumeRequest, { dir, device: s.device, dtype: s.dtype, progressToken }, token));
   }
 
-  /** Starts a study in a new folder of the results folder, its results panel open beside. */
-  async runStudy(id: string, settings: InfluenceSettings): Promise<void> {
+  /** Starts a study in a new folder of the results folder (here, or on Slurm), its results panel open beside. */
+  async runStudy(id: string, settings: InfluenceSettings, slurm = false): Promise<void> {
     try {
-      const { dir } = await this.engine.request(studyCreateRequest, { id, settings, resultsDir: resultsFolder(readSettings(), this.context) });
+      const s = readSettings();
+      const { dir } = await this.engine.request(studyCreateRequest, { id, settings, resultsDir: resultsFolder(s, this.context) });
+      if (slurm) {
+        this.studies.show(dir);
+        await this.submitAndFollow(`Introspect: ${id} study on Slurm`, () => this.engine.request(studySubmitRequest, { dir, device: s.device, slurm: s.slurm }));
+        return;
+      }
       await this.runStudyDir(dir, `Introspect: ${id} study`);
     } catch (err) {
       this.fail(err);
@@ -137,18 +158,53 @@ export class RunnerView implements vscode.WebviewViewProvider {
     await this.track(title, (token, progressToken) => this.engine.request(studyRunRequest, { dir, device: readSettings().device, progressToken }, token).then(() => []));
   }
 
+  /** Submits a run to Slurm, then follows its shards until its merge is done. */
+  private submitAndFollow(title: string, submit: () => Promise<SlurmSubmitted>): Promise<RunSummary[] | undefined> {
+    return this.track(title, async (token, _progressToken, report) => {
+      report({ done: 0, total: 1, message: 'submitting to Slurm …' });
+      const r = await submit();
+      return this.follow(r.anchor, token, report);
+    });
+  }
+
+  /** Follows a run sent to Slurm (from the results list too); the view's Cancel stops following, not the jobs. */
+  watchSlurm(dir: string): Promise<RunSummary[] | undefined> {
+    return this.track('Introspect: following a Slurm run', (token, _progressToken, report) => this.follow(dir, token, report));
+  }
+
+  private async follow(dir: string, token: vscode.CancellationToken, report: (p: Omit<ProgressParams, 'token'>) => void): Promise<RunSummary[]> {
+    const outcome = await followSlurm(this.engine, dir, token, report);
+    if (outcome.kind === 'stopped') throw new StoppedFollowing();
+    if (outcome.kind === 'failed') {
+      const { message, log } = failureMessage(outcome.status);
+      const anchor = outcome.status.anchor;
+      void vscode.window.showErrorMessage(`Introspect: ${message}`, 'Resubmit', ...(log ? ['Open Log'] : [])).then(async (choice) => {
+        if (choice === 'Open Log' && log) await vscode.window.showTextDocument(vscode.Uri.file(log));
+        if (choice === 'Resubmit') await this.submitAndFollow('Introspect: resubmitting to Slurm', () => this.engine.request(slurmResubmitRequest, { dir: anchor, slurm: readSettings().slurm }));
+      });
+      throw new SlurmRunFailed(message);
+    }
+    // The run folders in the plan's order (a suite's experiments as listed).
+    const { runs } = await this.results();
+    return outcome.status.dirs.flatMap((d) => runs.filter((r) => r.dir === d));
+  }
+
   /** Runs a request under a progress notification with the view's progress bar and Cancel button too. */
-  private async track(title: string, work: (token: vscode.CancellationToken, progressToken: string) => Promise<RunSummary[]>): Promise<RunSummary[] | undefined> {
+  private async track(
+    title: string,
+    work: (token: vscode.CancellationToken, progressToken: string, report: (p: Omit<ProgressParams, 'token'>) => void) => Promise<RunSummary[]>,
+  ): Promise<RunSummary[] | undefined> {
     const source = new vscode.CancellationTokenSource();
     this.running = source; // the view's Cancel button
     this.runningMessage = `${title.replace(/^Introspect: /, '')} …`;
     this.send({ type: 'started', message: this.runningMessage });
     try {
-      const runs = await this.engine.withProgress(title, async (token, progressToken) => {
+      const runs = await this.engine.withProgress(title, async (token, progressToken, report) => {
         const cancelled = token.onCancellationRequested(() => source.cancel()); // the notification's Cancel button
-        const relay = this.engine.onProgress(progressToken, (p) => this.send({ type: 'progress', done: p.done, total: p.total, message: p.message }));
+        const toView = (p: Omit<ProgressParams, 'token'>) => this.send({ type: 'progress', done: p.done, total: p.total, message: p.message });
+        const relay = this.engine.onProgress(progressToken, toView);
         try {
-          return await work(source.token, progressToken);
+          return await work(source.token, progressToken, (p) => (report(p), toView(p)));
         } finally {
           relay.dispose();
           cancelled.dispose();
@@ -170,7 +226,8 @@ export class RunnerView implements vscode.WebviewViewProvider {
   private fail(err: unknown): void {
     const message = err instanceof CancelledError ? 'Cancelled.' : (err as Error).message;
     this.send({ type: 'failed', message });
-    if (!(err instanceof CancelledError)) void vscode.window.showErrorMessage(`Introspect: ${message}`);
+    // A failed Slurm run has shown its own error, with its buttons.
+    if (!(err instanceof CancelledError || err instanceof StoppedFollowing || err instanceof SlurmRunFailed)) void vscode.window.showErrorMessage(`Introspect: ${message}`);
   }
 
   private async onMessage(m: FromRunner): Promise<void> {
@@ -182,10 +239,13 @@ export class RunnerView implements vscode.WebviewViewProvider {
         if (this.running) this.send({ type: 'started', message: this.runningMessage });
         break;
       case 'run':
-        await this.run(m.request);
+        await this.run(m.request, m.slurm);
         break;
       case 'runStudy':
-        await this.runStudy(m.id, m.settings);
+        await this.runStudy(m.id, m.settings, m.slurm);
+        break;
+      case 'watchSlurm':
+        await this.watchSlurm(m.dir);
         break;
       case 'resumeStudy':
         await this.runStudyDir(m.dir);
@@ -218,7 +278,7 @@ export class RunnerView implements vscode.WebviewViewProvider {
     const s = readSettings();
     const [catalog, results] = await Promise.all([this.engine.request(listRunnablesRequest), this.results()]);
     this.referenceModels = catalog.referenceModels;
-    return { runnables: catalog.runnables, models: this.models(), resultsDir: resultsFolder(s, this.context), ...results };
+    return { runnables: catalog.runnables, models: this.models(), resultsDir: resultsFolder(s, this.context), slurm: catalog.slurm, ...results };
   }
 
   /** The model the engine has loaded (the embedded one when none is set), the settings' folders, the reference models. */
@@ -238,6 +298,14 @@ export class RunnerView implements vscode.WebviewViewProvider {
     void this.view?.webview.postMessage(m);
   }
 }
+
+class StoppedFollowing extends Error {
+  constructor() {
+    super('Stopped following the Slurm run; its jobs keep running (Watch it again from Results).');
+  }
+}
+
+class SlurmRunFailed extends Error {}
 
 function modelChoices(model: string, folders: string[]): ModelChoice[] {
   const dirs = [...new Set([model, ...folders].filter(Boolean))];

@@ -2,7 +2,7 @@
  * The experiment-runner side panel: pick a suite (models, lengths, samples) or a study (a
  * checkpoint series, data, sampler settings); launch; follow progress; see a suite's accuracy
  * against length when done; open past runs and studies from the results folder, resume unfinished
- * studies.
+ * ones, follow those sent to Slurm.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -106,17 +106,28 @@ function link(text: string, title: string, onClick: () => void): HTMLAnchorEleme
   return a;
 }
 
+/** An unfinished folder's action: follow its Slurm shards, or resume it here. */
+function continueLink(li: HTMLLIElement, r: RunSummary | StudyRunInfo, resume: FromRunner): void {
+  li.append(' ');
+  if (r.slurm && !r.slurm.merged) {
+    li.append(`(Slurm: ${r.slurm.done}/${r.slurm.shards} shards) `);
+    li.append(link('Watch', `follow the Slurm jobs of ${r.dir}`, () => {
+      started('Following the Slurm run …');
+      post({ type: 'watchSlurm', dir: r.dir });
+    }));
+    return;
+  }
+  li.append(link('Resume', `continue ${r.dir}`, () => {
+    started('Resuming …');
+    post(resume);
+  }));
+}
+
 function studyItem(s: StudyRunInfo): HTMLLIElement {
   const li = document.createElement('li');
   const progress = `${s.done.length}/${s.planned.length} checkpoints`;
   li.append(link(`${s.study}: ${s.series} — ${new Date(s.startedAt).toLocaleString()} (${s.finished ? progress : `unfinished, ${progress}`})`, s.dir, () => post({ type: 'openStudy', dir: s.dir })));
-  if (!s.finished) {
-    li.append(' ');
-    li.append(link('Resume', `continue ${s.dir}`, () => {
-      started('Resuming …');
-      post({ type: 'resumeStudy', dir: s.dir });
-    }));
-  }
+  if (!s.finished) continueLink(li, s, { type: 'resumeStudy', dir: s.dir });
   return li;
 }
 
@@ -127,13 +138,7 @@ function setResults(results: ResultsList, resultsDir: string | undefined): void 
     ...results.runs.map((r) => {
       const li = document.createElement('li');
       li.append(link(`${r.experiment} — ${new Date(r.startedAt).toLocaleString()}${r.finished ? '' : ' (unfinished)'}`, r.dir, () => showSummary(r)));
-      if (!r.finished) {
-        li.append(' ');
-        li.append(link('Resume', `continue ${r.dir}`, () => {
-          started('Resuming …');
-          post({ type: 'resumeRun', dir: r.dir });
-        }));
-      }
+      if (!r.finished) continueLink(li, r, { type: 'resumeRun', dir: r.dir });
       return li;
     }),
   );
@@ -206,7 +211,7 @@ function collectRequest(): FromRunner | undefined {
     if (!settings.series) problems.push('choose a checkpoint series');
     if (!settings.data) problems.push('name the data');
     if (problems.length) return cannot(problems);
-    return { type: 'runStudy', id: r.id, settings };
+    return { type: 'runStudy', id: r.id, settings, slurm: toSlurm() };
   }
   const models = Array.from($('models').querySelectorAll<HTMLElement & { checked: boolean }>('vscode-checkbox')).filter((c) => c.checked).map((c) => c.dataset.dir!);
   const lengths = $('lengths').value.split(/[\s,]+/).filter(Boolean).map(Number);
@@ -214,8 +219,10 @@ function collectRequest(): FromRunner | undefined {
   if (lengths.length === 0 || lengths.some((l) => !Number.isInteger(l) || l < 1)) problems.push('lengths must be positive whole numbers');
   const n = whole('samples', 'samples');
   if (problems.length) return cannot(problems);
-  return { type: 'run', request: { kind: r.kind, id: r.id, models, lengths, n } };
+  return { type: 'run', request: { kind: r.kind, id: r.id, models, lengths, n }, slurm: toSlurm() };
 }
+
+const toSlurm = () => !$('slurm-row').hidden && $<HTMLElement & { checked: boolean }>('slurm').checked;
 
 function cannot(problems: string[]): undefined {
   $('status').textContent = `Cannot run: ${problems.join('; ')}.`;
@@ -235,6 +242,7 @@ window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
     case 'init':
       setRunnables(m.runnables);
       setModels(m.models);
+      $('slurm-row').hidden = !m.slurm;
       setResults(m, m.resultsDir);
       if (m.runs[0]) showSummary(m.runs[0]);
       break;

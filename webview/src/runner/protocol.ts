@@ -29,7 +29,8 @@ export const BrowseField = z.enum(['series', 'data']);
 export type BrowseField = z.infer<typeof BrowseField>;
 
 export type ToRunner =
-  | ({ type: 'init'; runnables: RunnableInfo[]; models: ModelChoice[]; resultsDir: string } & ResultsList)
+  /** `slurm`: whether runs can be sent to Slurm (sbatch is on the engine's PATH). */
+  | ({ type: 'init'; runnables: RunnableInfo[]; models: ModelChoice[]; resultsDir: string; slurm: boolean } & ResultsList)
   /** The model list again (after the model changed); ticks the user set are kept. */
   | { type: 'models'; models: ModelChoice[] }
   /** A run began (from the panel or a command): Run is disabled, Cancel shown. */
@@ -45,8 +46,11 @@ export type ToRunner =
 const dir = z.string().min(1).max(4096);
 export const FromRunner = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('run'), request: RunRequest }),
-  z.object({ type: z.literal('runStudy'), id: z.string().max(256), settings: InfluenceSettings }),
+  // `slurm`: send it to Slurm instead of running it here.
+  z.object({ type: z.literal('run'), request: RunRequest, slurm: z.boolean().optional() }),
+  z.object({ type: z.literal('runStudy'), id: z.string().max(256), settings: InfluenceSettings, slurm: z.boolean().optional() }),
+  /** Follow a run folder's Slurm shards again. */
+  z.object({ type: z.literal('watchSlurm'), dir }),
   z.object({ type: z.literal('resumeStudy'), dir }),
   z.object({ type: z.literal('resumeRun'), dir }),
   z.object({ type: z.literal('openStudy'), dir }),
