@@ -23,6 +23,7 @@ const VALID: Record<string, () => Record<string, unknown> | undefined> = {
   'study/result': () => ({ dir: '/nonexistent/study' }),
   'study/matrix': () => ({ dir: '/nonexistent/study', step: 0, observable: 'claim' }),
   'model/load': () => ({ dir: '/nonexistent/model', device: 'cpu', dtype: 'float32' }),
+  'slurm/status': () => ({ dir: '/nonexistent/run' }),
 };
 /** Long-running methods, with the field that keeps them from starting. */
 const REFUSED: Record<string, Record<string, unknown>> = {
@@ -30,6 +31,9 @@ const REFUSED: Record<string, Record<string, unknown>> = {
   'bench/resume': { dir: '', device: 'cpu', dtype: 'float32' },
   'study/create': { id: 'influence', settings: { series: '' }, resultsDir: '/tmp/x' },
   'study/run': { dir: '', device: 'cpu' },
+  'bench/submit': { kind: 'suite', id: 'variable-binding', models: [], lengths: [2], n: 1, resultsDir: '/tmp/x', device: 'cpu', dtype: 'float32', batchSize: 8, slurm: { dryRun: true } },
+  'study/submit': { dir: '', device: 'cpu', slurm: { dryRun: true } },
+  'slurm/resubmit': { dir: '', slurm: { dryRun: true } },
 };
 
 const WEIRD: unknown[] = [null, true, false, 0, -1, 1e308, -1e308, 1.5, NaN, '', 'x', '__proto__', [], [1, 2], {}, { __proto__: { a: 1 } }, 'constructor', '../../etc/passwd'];
