@@ -14,7 +14,7 @@ import { integer, intList, MODEL_FLAGS, modelOptions, parse, positiveInt, requir
 import { IntrospectError } from '../errors';
 import { isStudyDir, readStudySummary, resumeStudy, runStudyShard } from '../studies/folders';
 import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
-import { resubmit, submitSuite } from '../slurm/runs';
+import { resubmit, shardProgress, submitSuite } from '../slurm/runs';
 import { progressBar } from '../progress';
 import { formatErrors, writeComparison } from './analysis';
 import { overrideSuite } from './config';
@@ -108,12 +108,17 @@ export async function runResumeCommand(argv: string[]): Promise<void> {
     return;
   }
   console.log(`${target}: ${pending.length} unfinished`);
-  for (const p of pending) console.log(`  ${p.what.padEnd(40)} introspect resume ${p.dir}`);
+  for (const p of pending) {
+    const slurm = shardProgress(p.dir);
+    const how = slurm ? `introspect status ${p.dir}   (on Slurm: ${slurm.done}/${slurm.shards} shards done)` : `introspect resume ${p.dir}`;
+    console.log(`  ${p.what.padEnd(40)} ${how}`);
+  }
   if (!v.all) {
-    console.log('(introspect resume --all <results folder> resumes them all)');
+    console.log('(introspect resume --all <results folder> resumes them all here, except runs sent to Slurm)');
     return;
   }
-  for (const p of pending) await resumeOne(p.dir, v);
+  // A run sent to Slurm may still have shards queued there: resuming it here too would do their work twice.
+  for (const p of pending) if (!shardProgress(p.dir)) await resumeOne(p.dir, v);
 }
 
 async function resumeOne(dir: string, v: { device?: string; dtype?: string }): Promise<void> {
