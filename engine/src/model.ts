@@ -5,11 +5,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DType, Device, ModelInfo } from './api/types';
+import type { DType, Device, ModelDomain, ModelInfo } from './api/types';
 import type { CanonicalWeights } from './arch/canonical';
 import { canonicalWeights, type Family, specFromConfig } from './arch/families';
 import type { ModelSpec } from './arch/spec';
 import { buildTransformer, type GraphVariant, knockoutInput, patchMaskInput, patchValueInput } from './arch/transformer';
+import { readModelDomain } from './checkpoint/domain';
 import { loadCheckpointFolder, readJsonFile } from './checkpoint/folder';
 import { IntrospectError } from './errors';
 import { BLOCK_HOOK_KINDS, type BlockHookName, type HookName, parseHookName } from './hooks';
@@ -78,6 +79,7 @@ export class LoadedModel {
     private readonly identity: unknown,
     private readonly opts: Required<Omit<LoadOptions, 'log'>> & { log: Log },
     private readonly name: string,
+    readonly domain: ModelDomain | undefined,
   ) {}
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
@@ -108,6 +110,7 @@ export class LoadedModel {
       { config, files },
       { device: opts.device ?? 'auto', dtype, cacheDir: opts.cacheDir ?? defaultCacheDir(), log: opts.log ?? (() => {}) },
       name,
+      readModelDomain(dir),
     );
   }
 
@@ -122,6 +125,7 @@ export class LoadedModel {
       vocabSize: this.spec.vocabSize,
       device: this.resolvedDevice ?? (this.opts.device === 'auto' ? 'cpu' : this.opts.device),
       dtype: this.opts.dtype,
+      ...(this.domain && { domain: this.domain }),
     };
   }
 

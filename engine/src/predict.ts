@@ -3,6 +3,7 @@
  * and greedy generation for answers longer than one token.
  */
 import type { Prediction, TopToken } from './api/types';
+import { domainNotice } from './checkpoint/domain';
 import { IntrospectError } from './errors';
 import { type HostTensor, LayeredRunner } from './layered';
 import type { LoadedModel } from './model';
@@ -83,7 +84,12 @@ export function fittedPrompt(model: LoadedModel, code: string, variable: string,
 export async function predictVariable(model: LoadedModel, code: string, variable: string, k: number, fit: 'refuse' | 'trim' = 'refuse'): Promise<Prediction> {
   const f = fittedPrompt(model, code, variable, fit);
   const p = await predictIds(model, f.prompt, f.ids, k);
-  return f.omittedLines ? { ...p, omittedLines: f.omittedLines, contextTokens: model.spec.maxPositions } : p;
+  const outOfDomain = domainNotice(model.info.name, model.domain, code);
+  return {
+    ...p,
+    ...(f.omittedLines && { omittedLines: f.omittedLines, contextTokens: model.spec.maxPositions }),
+    ...(outOfDomain && { outOfDomain }),
+  };
 }
 
 export async function predictNext(model: LoadedModel, prompt: string, k = 5): Promise<Prediction> {

@@ -4,13 +4,15 @@
  * it, and score every cell (tracing/metrics). What the extension, the RPC server and the CLI call.
  */
 import type { Intervention, PatchGrid, TopToken, TraceTarget } from './api/types';
+import { domainNotice } from './checkpoint/domain';
 import { IntrospectError } from './errors';
 import type { LoadedModel } from './model';
 import { argmax } from './patching';
-import { checkContext, topK } from './predict';
+import { checkContext, topK, variablePrompt } from './predict';
 import { Rng } from './tasks/rng';
-import { type TraceProgram, traceProgram } from './tracing/chain';
+import { type TraceProgram, traceProgram, UnassignedError } from './tracing/chain';
 import { type Counterfactual, makeCounterfactual } from './tracing/counterfactual';
+import { flowTargets, literalCounterfactual } from './tracing/literalFlow';
 import { type AnswerIds, traceMetrics } from './tracing/metrics';
 import { runIntervention } from './tracing/sweeps';
 import { traceTargets } from './tracing/targets';
@@ -33,18 +35,36 @@ export interface TraceOptions {
 }
 
 export interface PreparedTrace {
-  program: TraceProgram;
+  /** The code followed by the query line. */
+  prompt: string;
   cf: Counterfactual;
   targets: TraceTarget[];
 }
 
-/** Parses the code, follows the variable's chain and builds the counterfactual; throws an IntrospectError saying why not. */
+/**
+ * Builds the counterfactual and the token targets; throws an IntrospectError saying why not. Code
+ * whose variable has a binding chain (`x = y`, `y = 5`) changes the chain's root and keeps the
+ * referential-depth labels; any other program the interpreter runs changes the literal its value
+ * depends on (tracing/literalFlow).
+ */
 export function prepareTrace(model: LoadedModel, code: string, variable: string, seed = 0): PreparedTrace {
-  const program = traceProgram(code, variable);
-  const cf = makeCounterfactual(model.tokenizer, program, new Rng(seed));
+  let program: TraceProgram | undefined;
+  try {
+    program = traceProgram(code, variable);
+  } catch (e) {
+    if (!(e instanceof IntrospectError) || e instanceof UnassignedError) throw e;
+  }
+  if (program) {
+    const cf = makeCounterfactual(model.tokenizer, program, new Rng(seed));
+    if (!cf.ok) throw new IntrospectError(cf.reason, 'counterfactual');
+    checkContext(model, cf.clean.length, 'the prompt');
+    return { prompt: program.prompt, cf, targets: traceTargets(program, cf.clean) };
+  }
+  const prompt = variablePrompt(code, variable);
+  const cf = literalCounterfactual(model.tokenizer, prompt, variable, new Rng(seed));
   if (!cf.ok) throw new IntrospectError(cf.reason, 'counterfactual');
   checkContext(model, cf.clean.length, 'the prompt');
-  return { program, cf, targets: traceTargets(program, cf.clean) };
+  return { prompt, cf, targets: flowTargets(prompt, cf, cf.clean) };
 }
 
 export async function traceVariable(model: LoadedModel, code: string, variable: string, opts: TraceOptions): Promise<PatchGrid> {
@@ -66,6 +86,7 @@ export async function traceGrid(model: LoadedModel, t: PreparedTrace, opts: Omit
     onProgress: opts.onProgress,
   });
   const answer = answerIds(t.cf, r.cleanLogits);
+  const outOfDomain = domainNotice(model.info.name, model.domain, t.prompt);
   const col = (id: number) => Array.from({ length: r.top1.length }, (_, c) => r.watched[c * watch.length + watch.indexOf(id)]);
   const { ldClean, ldCf, metrics } = traceMetrics(r.cleanLogits, r.cfLogits, answer, {
     top1: r.top1,
@@ -87,9 +108,10 @@ export async function traceGrid(model: LoadedModel, t: PreparedTrace, opts: Omit
     layers: r.layers,
     positions: r.positions,
     heads: r.heads,
-    prompt: t.program.prompt,
+    prompt: t.prompt,
     cfPrompt: t.cf.cfPrompt,
     targets: t.targets,
+    ...(outOfDomain && { outOfDomain }),
   };
 }
 

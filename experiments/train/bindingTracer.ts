@@ -153,7 +153,7 @@ async function main(): Promise<void> {
 
   const last = trained.last;
   // A compact float16 copy of the final model, the one worth keeping.
-  await writeModelFolder(join(outDir, 'final-float16'), { layout, flat: trained.flat, config, tokenizerJson, dtype: 'float16' });
+  await writeModelFolder(join(outDir, 'final-float16'), { layout, flat: trained.flat, config, tokenizerJson, dtype: 'float16', domain: { kinds: ['binding'] } });
 
   // Score the final checkpoint through the inference path, by hops and heuristic reachability.
   const summary = {

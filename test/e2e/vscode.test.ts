@@ -293,8 +293,18 @@ test('with no model chosen, the embedded model is offered and run; runs from the
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a checkpoint folder' }).click();
     const input = wb.page.locator('.quick-input-widget input');
     await input.fill(ws.dir);
-    await wb.page.keyboard.press('Enter');
-    await wb.notification(`${ws.dir} is not a checkpoint folder: it has no config.json`);
+    // The simple file dialog completes a typed path as it lists the folder; under load an Enter
+    // pressed before it settles is taken by the listing, and the dialog stays open: press again.
+    const refusal = `${ws.dir} is not a checkpoint folder: it has no config.json`;
+    const toast = wb.page.locator('.notifications-toasts .notification-list-item-message', { hasText: refusal }).first();
+    for (let i = 0; i < 10 && !(await toast.isVisible()); i++) {
+      if (await input.isVisible()) {
+        if ((await input.inputValue()) !== ws.dir) await input.fill(ws.dir);
+        await wb.page.keyboard.press('Enter');
+      }
+      await toast.waitFor({ timeout: 3000 }).catch(() => undefined);
+    }
+    await wb.notification(refusal);
     await status('binding-tracer');
     await wb.clearNotifications();
 
@@ -363,6 +373,56 @@ test('the runner runs a developmental study; Cancel stops it, Resume finishes it
   await panel.locator('#matrix-legend', { hasText: 'Samples ordered by group' }).waitFor({ timeout: 30_000 });
   await wb.clearNotifications();
   await wb.page.screenshot({ path: join(SHOTS, 'study.png') });
+});
+
+test('outside the model\'s declared domain the hover, the decorations and the trace say so; a loop is traced through its literal', { skip, timeout: 180_000 }, async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.openFile('loop.py');
+  const line = wb.line(/^\s+total\s\+=\s3$/);
+  await line.waitFor();
+  await line.hover({ position: { x: 40, y: 8 } });
+  const hover = wb.page.locator('.monaco-hover:not(.hidden)', { hasText: 'outside the model' }).first();
+  await hover.waitFor({ timeout: 30_000 });
+  const text = (await hover.innerText()).replace(/\u00a0/g, ' '); // appendText writes spaces as &nbsp;
+  await wb.page.screenshot({ path: join(SHOTS, 'hover-out-of-domain.png') });
+  assert.match(text, /total after line 3: .*outside the model's domain/);
+  assert.match(text, /tiny-llama was trained on variable-binding programs .*; this code is a range loop, so its top value is a guess, not a prediction\. Choose a code model for general Python\./);
+  assert.match(text, /guess\s+probability/);
+  await wb.page.mouse.move(5, 900);
+
+  await wb.runCommand('Introspect: Predict Values in Selection');
+  let decorations: string[] = [];
+  for (let i = 0; i < 100 && decorations.length < 2; i++, await wb.page.waitForTimeout(200))
+    decorations = await wb.page.evaluate(() =>
+      Array.from(document.querySelectorAll('.monaco-editor .view-line span')).map((el) => getComputedStyle(el, '::after').content).filter((c) => c.includes('⟶')),
+    );
+  assert.equal(decorations.length, 2, decorations.join(' | ')); // total = 0 and total += 3
+  for (const d of decorations) assert.match(d, /^"⟶ out of domain, guess \\".{1,12}\\" \d+%"$/);
+  await wb.runCommand('Introspect: Clear Predicted Values');
+
+  await line.click({ position: { x: 40, y: 8 } });
+  await wb.runCommand('Introspect: Trace This Variable');
+  const panel = wb.webview(EXT_ID, false);
+  await panel.locator('#title', { hasText: 'total — line 3 of loop.py' }).waitFor({ timeout: 90_000 });
+  assert.match(await panel.locator('#domain').innerText(), /^⚠ Outside the model's domain: tiny-llama was trained on variable-binding programs/);
+  await panel.locator('#legend .colorbar').waitFor();
+  await wb.page.locator('iframe.webview:not([src*="purpose="])').screenshot({ path: join(SHOTS, 'heatmap-out-of-domain.png') });
+  await wb.runCommand('View: Close All Editors');
+
+  // Outside the interpreter's subset: the refusal names the construct, and is shown whole.
+  await wb.clearNotifications();
+  await wb.openFile('unsupported.py');
+  await wb.line(/^\s+x\s\+=\s1$/).click({ position: { x: 34, y: 8 } });
+  await wb.runCommand('Introspect: Trace This Variable');
+  await wb.notification('Introspect: could not trace x');
+  await wb.page.locator('.notifications-toasts .monaco-button', { hasText: 'Show Full Reason' }).first().click();
+  const dialog = wb.page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 15_000 });
+  assert.match(await dialog.innerText(), /does not run this code \(line 2: unsupported statement "with f:"\); tracing needs a binding chain/);
+  await wb.page.screenshot({ path: join(SHOTS, 'trace-refused.png') });
+  await wb.page.keyboard.press('Escape');
+  await wb.clearNotifications();
+  await wb.runCommand('View: Close All Editors');
 });
 
 test('in Restricted Mode the workspace chooses no model and the hover predicts but never runs the workspace code', { skip, timeout: 180_000 }, async () => {

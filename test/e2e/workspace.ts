@@ -1,12 +1,17 @@
-/** The sample workspace the real-VS-Code tests open: a binding program, a tiny real model, settings. */
+/** The sample workspace the real-VS-Code tests open: a binding program, a loop, a tiny real model, settings. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeModelDomain } from '../../engine/src/checkpoint/domain';
 import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
 import { tinySeries } from '../studies/tinySeries';
 
 /** A variable-binding program of the kind the engine's tasks generate; `e` ends a chain a → b → d → e. */
 export const SAMPLE_PY = ['a = 5', 'b = a', 'c = 9', 'd = b', 'e = d', ''].join('\n');
 export const SAMPLE_JS = ['const a = 5;', 'let b = a;', 'let c = b + 2;', ''].join('\n');
+/** A range loop: outside the binding domain the workspace's model declares. */
+export const LOOP_PY = ['total = 0', 'for i in range(4):', '    total += 3', ''].join('\n');
+/** Code outside the interpreter's subset (`with`), which no counterfactual can be built for. */
+export const UNSUPPORTED_PY = ['x = 2', 'with f:', '    x += 1', ''].join('\n');
 
 export interface SampleWorkspace {
   dir: string;
@@ -29,11 +34,15 @@ export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   mkdirSync(resultsDir, { recursive: true });
   await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 2, dModel: 32, nHeads: 4, seed: 7 });
+  // Declared as the embedded model's is: trained on binding programs, so a loop is outside it.
+  writeModelDomain(modelDir, { kinds: ['binding'] });
   // A second family, for switching models.
   await writeTinyCheckpoint(join(root, 'models', 'tiny-qwen2'), { modelType: 'qwen2', nLayers: 2, dModel: 32, nHeads: 4, seed: 8 });
   const seriesDir = await tinySeries(join(root, 'train'));
   writeFileSync(join(dir, 'sample.py'), SAMPLE_PY);
   writeFileSync(join(dir, 'sample.js'), SAMPLE_JS);
+  writeFileSync(join(dir, 'loop.py'), LOOP_PY);
+  writeFileSync(join(dir, 'unsupported.py'), UNSUPPORTED_PY);
   writeFileSync(
     join(dir, '.vscode', 'settings.json'),
     JSON.stringify(

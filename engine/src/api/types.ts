@@ -3,6 +3,7 @@
  * webviews, and result files on disk. Plain JSON only; defined once, imported everywhere.
  */
 import type { BlockHookKind } from '../hooks';
+import type { ProgramKind } from '../tasks/programKinds';
 
 export type Device = 'auto' | 'cpu' | 'webgpu' | 'cuda';
 export type DType = 'float32' | 'float16';
@@ -28,6 +29,13 @@ export interface ModelInfo {
   /** The execution provider actually in use (after `auto` resolved). */
   device: Exclude<Device, 'auto'>;
   dtype: DType;
+  /** The programs the model was trained on, when its folder declares them (introspect.json). */
+  domain?: ModelDomain;
+}
+
+/** A model folder's declared domain: the program kinds its training data had. */
+export interface ModelDomain {
+  kinds: ProgramKind[];
 }
 
 export interface TopToken {
@@ -47,6 +55,8 @@ export interface Prediction {
   omittedLines?: number;
   /** The model's context in tokens, when lines were left out. */
   contextTokens?: number;
+  /** Why the code is outside the model's declared domain, so `top` is no prediction. */
+  outOfDomain?: string;
 }
 
 /** What is patched in a sweep. `knockout` blocks attention from the final position to a source token. */
@@ -104,12 +114,15 @@ export interface PatchGrid {
   cfPrompt?: string;
   /** Labelled token positions: chain right-hand sides by referential depth, query variable, final token. */
   targets?: TraceTarget[];
+  /** Why the code is outside the model's declared domain (the trace is of a model out of its depth). */
+  outOfDomain?: string;
 }
 
 /** A token position a trace labels (seed naming: "Ref Depth 1 RHS" is the root literal). */
 export interface TraceTarget {
   label: string;
-  kind: 'rhs' | 'query' | 'final';
+  /** `rhs`: a binding chain's right-hand side; `literal`/`read`: a general program's changed literal and the lines reading what it altered. */
+  kind: 'rhs' | 'literal' | 'read' | 'query' | 'final';
   /** Referential depth of the chain link, for `rhs` targets. */
   depth?: number;
   /** 0-based line of the prompt. */

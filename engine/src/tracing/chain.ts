@@ -34,6 +34,9 @@ export interface TraceProgram {
   query: { start: number; end: number };
 }
 
+/** The queried variable is bound nowhere in the code: no way of tracing it can help. */
+export class UnassignedError extends IntrospectError {}
+
 /** `name = name` or `name = 123`, with an optional trailing comment. */
 const SIMPLE = /^(\s*)([A-Za-z_]\w*)(\s*=\s*)(\d+|[A-Za-z_]\w*)\s*(#.*)?$/;
 const KEYWORDS = new Set(['True', 'False', 'None']);
@@ -61,8 +64,8 @@ export function traceProgram(code: string, variable: string): TraceProgram {
   for (;;) {
     const at = latestBinding(lines, name, before);
     if (at === undefined) {
-      const where = before === lines.length - 1 ? 'before the query' : `before line ${before + 1}`;
-      throw new IntrospectError(`'${name}' is not assigned ${where}`, 'variable');
+      if (before === lines.length - 1) throw new UnassignedError(`'${name}' is not assigned before the query`, 'variable');
+      throw new IntrospectError(`'${name}' is not assigned before line ${before + 1}`, 'variable');
     }
     const m = SIMPLE.exec(lines[at].text);
     if (!m || m[2] !== name || KEYWORDS.has(m[4]))

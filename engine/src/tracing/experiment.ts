@@ -200,7 +200,7 @@ async function traceOne(model: LoadedModel, p: Planned, c: TraceExperimentConfig
   const positions = c.positions === 'targets' ? [...new Set(targets.map((t) => t.pos))].sort((a, b) => a - b) : undefined;
   const grids: ProgramRecord['grids'] = {};
   for (const intervention of c.interventions) {
-    const prepared = { program, cf, targets };
+    const prepared = { prompt: program.prompt, cf, targets };
     const grid = await traceGrid(
       model,
       prepared,

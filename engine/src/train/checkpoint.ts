@@ -8,7 +8,9 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFolderAtomic } from '../atomicWrite';
 import type { ParameterLayout } from '../autodiff/parameters';
+import type { ModelDomain } from '../api/types';
 import { readJsonFile } from '../checkpoint/folder';
+import { writeModelDomain } from '../checkpoint/domain';
 import { openSafetensors, type StoredFloatDType, type TensorToWrite, writeSafetensors } from '../checkpoint/safetensors';
 import { IntrospectError } from '../errors';
 import type { AdamWState } from './adamw';
@@ -34,6 +36,8 @@ export interface ModelFolder {
   config: Record<string, unknown>;
   tokenizerJson: string;
   dtype: StoredFloatDType;
+  /** The program kinds of the training data, declared in introspect.json. */
+  domain?: ModelDomain;
 }
 
 /** Writes config.json, model.safetensors and tokenizer.json into `dir` (which must exist). */
@@ -45,6 +49,7 @@ async function writeModelFiles(dir: string, m: ModelFolder): Promise<void> {
   const dtypeKey = 'dtype' in m.config ? 'dtype' : 'torch_dtype';
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...m.config, [dtypeKey]: m.dtype }, null, 2));
   writeFileSync(join(dir, 'tokenizer.json'), m.tokenizerJson);
+  if (m.domain) writeModelDomain(dir, m.domain);
 }
 
 /** A Hugging Face checkpoint folder of the parameters (e.g. a float16 export of a trained model). */

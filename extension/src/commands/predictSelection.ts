@@ -60,10 +60,12 @@ async function predictSelection(engine: EngineClient, predictor: Predictor, deco
         const end = doc.lineAt(t.line).range.end;
         // Short at the line's end (a split editor is narrow); the detail is in the hover.
         const hover = new vscode.MarkdownString(
-          `**${t.variable}** after line ${t.line + 1} — ${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms` +
+          `**${t.variable}** after line ${t.line + 1} — ${p.outOfDomain ? 'guesses (outside the model\'s domain): ' : ''}${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms` +
             (p.omittedLines ? `\n\n${omittedNote(p)}` : ''),
         );
-        decorations.push({ range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: `⟶ ${formatTop(p)}` } } });
+        if (p.outOfDomain) hover.appendMarkdown('\n\n').appendText(p.outOfDomain);
+        const shown = p.outOfDomain ? `⟶ out of domain, guess ${formatTop(p)}` : `⟶ ${formatTop(p)}`;
+        decorations.push({ range: new vscode.Range(end, end), hoverMessage: hover, renderOptions: { after: { contentText: shown } } });
         editor.setDecorations(decoration, decorations);
       }
     });

@@ -43,7 +43,18 @@ async function traceVariable(engine: EngineClient, panels: HeatmapPanels): Promi
   } catch (err) {
     if (err instanceof CancelledError) return undefined;
     engine.output.error(`trace of ${subject.variable} failed: ${(err as Error).message}`);
-    void vscode.window.showErrorMessage(`Introspect: trace failed: ${(err as Error).message}`);
+    void showTraceFailure(subject.variable, (err as Error).message);
     return undefined;
   }
+}
+
+/** A toast shows a line or two; a longer reason (refusals name lines, values and constructs) opens whole in a dialog. */
+async function showTraceFailure(variable: string, reason: string): Promise<void> {
+  const TOAST_CHARS = 160;
+  if (reason.length <= TOAST_CHARS) {
+    void vscode.window.showErrorMessage(`Introspect: could not trace ${variable}: ${reason}`);
+    return;
+  }
+  const pick = await vscode.window.showErrorMessage(`Introspect: could not trace ${variable}: ${reason.slice(0, TOAST_CHARS - 40)}…`, 'Show Full Reason');
+  if (pick) void vscode.window.showErrorMessage(`Introspect could not trace ${variable}`, { modal: true, detail: reason });
 }

@@ -17,6 +17,7 @@ import { runTrace } from './trace';
 const BODY = `
 <h1 id="title">Trace</h1>
 <div id="meta"></div>
+<div id="domain" role="alert" hidden></div>
 <div class="controls">
   <label>Metric<vscode-single-select id="metric"></vscode-single-select></label>
   <label id="view-label">View<vscode-single-select id="view"></vscode-single-select></label>

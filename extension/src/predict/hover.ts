@@ -54,8 +54,14 @@ async function provideHover(
     return new vscode.Hover(md);
   }
   const md = new vscode.MarkdownString(undefined, true); // true: render $(icon) codicons
-  md.appendMarkdown(`**Introspect** — predicted value of \`${ident.name}\` after line ${pos.line + 1}\n\n`);
-  md.appendMarkdown('| token | probability |\n|---|---:|\n');
+  if (prediction.outOfDomain) {
+    md.appendMarkdown(`**Introspect** — \`${ident.name}\` after line ${pos.line + 1}: $(warning) **outside the model's domain**\n\n`);
+    md.appendText(prediction.outOfDomain); // the engine's words, not Markdown
+    md.appendMarkdown('\n\n| guess | probability |\n|---|---:|\n');
+  } else {
+    md.appendMarkdown(`**Introspect** — predicted value of \`${ident.name}\` after line ${pos.line + 1}\n\n`);
+    md.appendMarkdown('| token | probability |\n|---|---:|\n');
+  }
   for (const t of prediction.top) md.appendMarkdown(`| \`${escapeCell(t.text)}\` | ${(100 * t.prob).toFixed(1)}% |\n`);
   md.appendMarkdown(`\n${prediction.model} · ${engine.model.device} · ${prediction.latencyMs.toFixed(0)} ms\n`);
   if (prediction.omittedLines) md.appendMarkdown(`\n${omittedNote(prediction)}\n`);

@@ -61,6 +61,9 @@ function render(): void {
     ld,
     ` clean ${grid.ldClean.toFixed(2)}, cf ${grid.ldCf.toFixed(2)}`,
   );
+  // A model outside its declared domain: the heatmap shows a model out of its depth, and says so.
+  $('domain').hidden = !grid.outOfDomain;
+  $('domain').textContent = grid.outOfDomain ? `⚠ Outside the model's domain: ${grid.outOfDomain}` : '';
   const views = viewsOf(grid);
   if (!view || !views.some((v) => v.id === view!.id)) view = views[0];
   fillSelect('view', views.map((v) => [v.id, v.label]), view.id);
