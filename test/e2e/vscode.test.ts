@@ -386,7 +386,7 @@ test('outside the model\'s declared domain the hover, the decorations and the tr
   const text = (await hover.innerText()).replace(/\u00a0/g, ' '); // appendText writes spaces as &nbsp;
   await wb.page.screenshot({ path: join(SHOTS, 'hover-out-of-domain.png') });
   assert.match(text, /total after line 3: .*outside the model's domain/);
-  assert.match(text, /tiny-llama was trained on variable-binding programs .*; this code is a range loop, so its top value is a guess, not a prediction\. Choose a code model for general Python\./);
+  assert.match(text, /tiny-llama was trained on variable-binding programs .*; this code is a range loop, so its top value is a guess, not a prediction\. Choose a code model for general code\./);
   assert.match(text, /guess\s+probability/);
   await wb.page.mouse.move(5, 900);
 

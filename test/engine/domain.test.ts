@@ -42,7 +42,7 @@ describe('domain notices', () => {
   test('name the training kinds and what puts the code outside them', () => {
     assert.equal(domainNotice('m', binding, 'a = 1\nb = a\n#b:'), undefined);
     assert.equal(domainNotice('m', undefined, 'for i in range(3):\n    pass'), undefined, 'no declared domain, no notice');
-    assert.match(domainNotice('m', binding, 'x = 0\nfor i in range(3):\n    x += 2')!, /^m was trained on variable-binding programs .*; this code is a range loop, so its top value is a guess, not a prediction\. Choose a code model for general Python\.$/);
+    assert.match(domainNotice('m', binding, 'x = 0\nfor i in range(3):\n    x += 2')!, /^m was trained on variable-binding programs .*; this code is a range loop, so its top value is a guess, not a prediction\. Choose a code model for general code\.$/);
     assert.match(domainNotice('m', binding, 'total = 0\nfor n in nums:\n    total += n')!, /line 1 \(`total = 0`\) is not of that kind/);
     assert.equal(domainNotice('m', { kinds: ['binding', 'loop'] }, 'x = 0\nfor i in range(3):\n    x += 2'), undefined);
   });

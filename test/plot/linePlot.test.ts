@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { IntrospectError } from '../../engine/src/errors';
 import { linePlotLayout, linePlotPng, type LinePlotSpec } from '../../engine/src/plot/linePlot';
 import { seriesStyle } from '../../engine/src/plot/palette';
+import { overStepsSpec } from '../../engine/src/studies/plots';
 import { colorDistance, decode, hexToRgb } from './pixels';
 
 const STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 2000, 4000, 8000, 16000, 32000, 64000, 143000];
@@ -123,4 +124,18 @@ test('a points-only series marks its points with rings and draws no line between
   const ring = [0, 1, 2, 3].some((k) => colorDistance(img.at(cx + 6 * Math.cos((k * Math.PI) / 2), cy + 6 * Math.sin((k * Math.PI) / 2)), color) <= 40);
   assert.ok(ring, 'a ring around the point');
   assert.ok(colorDistance(img.at(...pointAt(L, 2, 1)), color) > 100, 'no line between the points');
+});
+
+test('over training steps on a log axis, step 0 is left off and a points-only series stays points-only', () => {
+  const spec = overStepsSpec(
+    [
+      { name: 'curve', xs: [0, 10, 1000], ys: [1, 2, 3] },
+      { name: 'events', xs: [0, 10, 1000], ys: [1, 2, 3], points: true },
+    ],
+    'T',
+    'y',
+  )!;
+  assert.equal(spec.logX, true);
+  assert.equal(spec.title, 'T (step 0 not shown on the log axis)');
+  assert.deepEqual(spec.series.map((s) => [s.xs, !!s.points]), [[[10, 1000], false], [[10, 1000], true]]);
 });

@@ -49,5 +49,5 @@ export function domainNotice(model: string, domain: ModelDomain | undefined, cod
     : outside
       ? `line ${outside.line + 1} (\`${outside.text}\`) is not of that kind`
       : 'this code mixes those kinds';
-  return `${model} was trained on ${trained}; ${what}, so its top value is a guess, not a prediction. Choose a code model for general Python.`;
+  return `${model} was trained on ${trained}; ${what}, so its top value is a guess, not a prediction. Choose a code model for general code.`;
 }

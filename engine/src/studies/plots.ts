@@ -1,7 +1,7 @@
 /** The studies' figures: chain diagnostics and BIF matrices per checkpoint, curves over a series. */
 import { join } from 'node:path';
 import { heatmapPng } from '../plot/heatmap';
-import { linePlotPng, type LineSeries } from '../plot/linePlot';
+import { type LinePlotSpec, linePlotPng, type LineSeries } from '../plot/linePlot';
 import { writePng } from '../plot/writePng';
 import type { ChainRecord, StepTrace } from '../sampling/chain';
 import type { SampleInfo } from '../slt/bif';
@@ -66,15 +66,21 @@ export function plotBifMatrix(file: string, matrix: Float64Array, info: SampleIn
 
 /** A curve per named series over training steps, log-x when the steps span two decades (step 0 then left out). */
 export function plotOverSteps(file: string, series: LineSeries[], title: string, yLabel: string): void {
+  const spec = overStepsSpec(series, title, yLabel);
+  if (spec) writePng(file, linePlotPng(spec));
+}
+
+/** The plot plotOverSteps draws; undefined when no point is left to show. */
+export function overStepsSpec(series: LineSeries[], title: string, yLabel: string): LinePlotSpec | undefined {
   const xs = series.flatMap((s) => [...s.xs]);
   const positive = xs.filter((x) => x > 0);
   const logX = positive.length > 1 && Math.max(...positive) / Math.min(...positive) >= 100;
   const shown = logX ? series.map((s) => keep(s, s.xs.map((x) => x > 0))) : series;
-  if (shown.every((s) => s.xs.length === 0)) return;
-  writePng(file, linePlotPng({ series: shown, title: logX && xs.includes(0) ? `${title} (step 0 not shown on the log axis)` : title, xLabel: 'training step', yLabel, logX }));
+  if (shown.every((s) => s.xs.length === 0)) return undefined;
+  return { series: shown, title: logX && xs.includes(0) ? `${title} (step 0 not shown on the log axis)` : title, xLabel: 'training step', yLabel, logX };
 }
 
 function keep(s: LineSeries, mask: boolean[]): LineSeries {
   const pick = (a: readonly number[] | undefined) => a?.filter((_, i) => mask[i]);
-  return { name: s.name, xs: pick(s.xs)!, ys: pick(s.ys)!, ...(s.lo ? { lo: pick(s.lo), hi: pick(s.hi) } : {}) };
+  return { ...s, xs: pick(s.xs)!, ys: pick(s.ys)!, ...(s.lo ? { lo: pick(s.lo), hi: pick(s.hi) } : {}) };
 }
