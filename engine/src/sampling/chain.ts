@@ -102,13 +102,14 @@ export async function runChain(
       }
       completed = draw + 1;
     }
-    const d: StepDiagnostics = sampler.step(theta, grad, loss);
+    const mala = s.malaEvery > 0 && step % s.malaEvery === 0;
+    const d: StepDiagnostics = sampler.step(theta, grad, loss, mala);
     steps.loss[step] = loss;
     steps.gradTerm[step] = d.gradTerm;
     steps.localization[step] = d.localization;
     steps.noise[step] = d.noise;
     steps.distance[step] = d.distance;
-    if (s.malaEvery && step % s.malaEvery === 0) steps.mala[step] = sampler.acceptance(theta, grad, await target.lossAndGradient(theta, chain, step, grad));
+    if (mala) steps.mala[step] = sampler.acceptance(theta, grad, await target.lossAndGradient(theta, chain, step, grad));
     hooks.onStep?.(step + 1, total);
   }
   return { chain, steps, drawLoss, observables, completed };

@@ -17,35 +17,30 @@ function splitmix32(state: number): [number, number] {
 export const Stream = { noise: 1, batches: 2, initLoss: 3, bootstrap: 4 } as const;
 
 export class NormalRng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private spare: number | undefined;
+  /** xoshiro128** state; int32 lanes, so updates never box a double. */
+  private readonly s = new Int32Array(4);
+  // A flag beside a number field, not `number | undefined`: V8 keeps a field that is only ever a
+  // number unboxed, where a field that flips to undefined boxes every double stored into it.
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed: number, chain = 0, stream = 0) {
     let st = (seed ^ Math.imul(chain + 1, 0x27d4eb2d) ^ Math.imul(stream + 1, 0x165667b1)) >>> 0;
-    let w: number;
-    [st, w] = splitmix32(st);
-    this.s0 = w;
-    [st, w] = splitmix32(st);
-    this.s1 = w;
-    [st, w] = splitmix32(st);
-    this.s2 = w;
-    [st, w] = splitmix32(st);
-    this.s3 = w | 1; // the all-zero state is the one state xoshiro must avoid
+    for (let i = 0; i < 4; i++) [st, this.s[i]] = splitmix32(st);
+    this.s[3] |= 1; // the all-zero state is the one state xoshiro must avoid
   }
 
   /** Next 32-bit word (xoshiro128**). */
   private nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
@@ -60,14 +55,14 @@ export class NormalRng {
   }
 
   normal(): number {
-    if (this.spare !== undefined) {
-      const s = this.spare;
-      this.spare = undefined;
-      return s;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     const r = Math.sqrt(-2 * Math.log(this.uniform()));
     const a = 2 * Math.PI * this.uniform();
     this.spare = r * Math.sin(a);
+    this.hasSpare = true;
     return r * Math.cos(a);
   }
 

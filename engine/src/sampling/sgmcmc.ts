@@ -58,10 +58,11 @@ export interface StepDiagnostics {
 
 export class Sgmcmc {
   private readonly v: Float32Array | undefined;
-  /** The last step's starting point, drift ∇U and preconditioner there, and U, for `acceptance`. */
-  private readonly prevTheta: Float32Array;
-  private readonly prevDrift: Float32Array;
-  private readonly prevG: Float32Array | undefined;
+  /**
+   * The last step's starting point, drift ∇U and preconditioner there, and U, for `acceptance`:
+   * allocated on the first step that keeps them (three more copies of the sampled weights).
+   */
+  private prev: { theta: Float32Array; drift: Float32Array; G: Float32Array | undefined } | undefined;
   private prevEnergy = NaN;
 
   constructor(
@@ -76,26 +77,27 @@ export class Sgmcmc {
       if (!(o[k] >= 0) || !Number.isFinite(o[k])) throw new IntrospectError(`must be a number ≥ 0, got ${o[k]}`, k);
     if (o.boundingBox !== undefined && !(o.boundingBox > 0)) throw new IntrospectError(`must be positive, got ${o.boundingBox}`, 'boundingBox');
     if (!SAMPLERS.includes(o.sampler)) throw new IntrospectError(`must be one of ${SAMPLERS.join(', ')}, got "${o.sampler}"`, 'sampler');
-    const n = restriction.count;
-    this.v = o.sampler === 'rmsprop-sgld' ? new Float32Array(n) : undefined;
-    this.prevTheta = new Float32Array(n);
-    this.prevDrift = new Float32Array(n);
-    this.prevG = this.v ? new Float32Array(n) : undefined;
+    this.v = o.sampler === 'rmsprop-sgld' ? new Float32Array(restriction.count) : undefined;
   }
 
-  /** One update of `theta` in place, from the gradient `grad` (flat, same layout) of the minibatch loss `loss` at `theta`. */
-  step(theta: Float32Array, grad: Float32Array, loss: number): StepDiagnostics {
+  /**
+   * One update of `theta` in place, from the gradient `grad` (flat, same layout) of the minibatch
+   * loss `loss` at `theta`. `forAcceptance`: keep what `acceptance` needs for this step (the
+   * chain asks only on the steps it estimates MALA, as the copies cost memory traffic).
+   */
+  step(theta: Float32Array, grad: Float32Array, loss: number, forAcceptance = true): StepDiagnostics {
     const { epsilon: eps, nbeta, gamma, weightDecay: wd, noiseLevel: sigma, alpha, rmsEps } = this.o;
     const box = this.o.boundingBox;
     const center = this.center;
     const v = this.v;
-    const prevG = this.prevG;
     const half = eps / 2;
     const root = Math.sqrt(eps);
     let gradSq = 0;
     let locSq = 0;
     let noiseSq = 0;
     let distSq = 0;
+    const n = this.restriction.count;
+    const prev = forAcceptance ? (this.prev ??= { theta: new Float32Array(n), drift: new Float32Array(n), G: v ? new Float32Array(n) : undefined }) : undefined;
     const r = this.restriction.ranges;
     let k = 0;
     for (let j = 0; j < r.length; j += 2) {
@@ -109,10 +111,12 @@ export class Sgmcmc {
           const vi = alpha * v[k] + (1 - alpha) * g * g;
           v[k] = vi;
           G = 1 / (Math.sqrt(vi) + rmsEps);
-          prevG![k] = G;
         }
-        this.prevTheta[k] = th;
-        this.prevDrift[k] = nbeta * g + gamma * off;
+        if (prev) {
+          prev.theta[k] = th;
+          prev.drift[k] = nbeta * g + gamma * off;
+          if (prev.G) prev.G[k] = G;
+        }
         const gt = half * G * nbeta * g;
         const lt = half * G * gamma * off;
         const nt = sigma === 0 ? 0 : root * Math.sqrt(G) * sigma * this.rng.normal();
@@ -124,7 +128,7 @@ export class Sgmcmc {
         theta[i] = next;
       }
     }
-    this.prevEnergy = nbeta * loss + (gamma / 2) * distSq;
+    this.prevEnergy = prev ? nbeta * loss + (gamma / 2) * distSq : NaN;
     return { gradTerm: Math.sqrt(gradSq), localization: Math.sqrt(locSq), noise: Math.sqrt(noiseSq), distance: Math.sqrt(distSq) };
   }
 
@@ -134,7 +138,8 @@ export class Sgmcmc {
    */
   acceptance(theta: Float32Array, grad: Float32Array, loss: number): number {
     const { epsilon: eps, nbeta, gamma, noiseLevel: sigma } = this.o;
-    if (sigma === 0 || Number.isNaN(this.prevEnergy)) return NaN;
+    const prev = this.prev;
+    if (sigma === 0 || Number.isNaN(this.prevEnergy) || !prev) return NaN;
     const half = eps / 2;
     const r = this.restriction.ranges;
     let quadratic = 0;
@@ -142,11 +147,11 @@ export class Sgmcmc {
     let k = 0;
     for (let j = 0; j < r.length; j += 2) {
       for (let i = r[j]; i < r[j + 1]; i++, k++) {
-        const G = this.prevG ? this.prevG[k] : 1;
+        const G = prev.G ? prev.G[k] : 1;
         const off = theta[i] - this.center[i];
         distSq += off * off;
-        const back = this.prevTheta[k] - theta[i] + half * G * (nbeta * grad[i] + gamma * off);
-        const fwd = theta[i] - this.prevTheta[k] + half * G * this.prevDrift[k];
+        const back = prev.theta[k] - theta[i] + half * G * (nbeta * grad[i] + gamma * off);
+        const fwd = theta[i] - prev.theta[k] + half * G * prev.drift[k];
         quadratic += (fwd * fwd - back * back) / (2 * eps * G);
       }
     }
