@@ -1,8 +1,40 @@
 /**
  * Seeded standard-normal noise for the samplers: xoshiro128** seeded by splitmix32 from
  * (seed, chain, stream), so each chain's noise and minibatch order are reproducible on their own
- * and independent of how many other chains run. Box–Muller in float64, stored as float32.
+ * and independent of how many other chains run. Normals by Marsaglia & Tsang's ziggurat (128
+ * layers): one 32-bit word per draw in all but ~1 % of cases, several times faster than Box–Muller,
+ * which matters when every step draws one per sampled weight (162M for Pythia-160m). The layer
+ * index and the signed value come from disjoint bits of the word (7 and 25), avoiding the
+ * original's reuse of the low bits.
  */
+
+/** Ziggurat tables for 128 layers (Marsaglia & Tsang 2000), values on a 2^24 scale. */
+const ZIG = (() => {
+  const layers = 128;
+  const scale = 2 ** 24;
+  const R = 3.442619855899;
+  const V = 9.91256303526217e-3;
+  const k = new Uint32Array(layers);
+  const w = new Float64Array(layers);
+  const f = new Float64Array(layers);
+  let d = R;
+  let t = d;
+  const q = V / Math.exp(-0.5 * d * d);
+  k[0] = Math.floor((d / q) * scale);
+  k[1] = 0;
+  w[0] = q / scale;
+  w[layers - 1] = d / scale;
+  f[0] = 1;
+  f[layers - 1] = Math.exp(-0.5 * d * d);
+  for (let i = layers - 2; i >= 1; i--) {
+    d = Math.sqrt(-2 * Math.log(V / d + Math.exp(-0.5 * d * d)));
+    k[i + 1] = Math.floor((d / t) * scale);
+    t = d;
+    f[i] = Math.exp(-0.5 * d * d);
+    w[i] = d / scale;
+  }
+  return { k, w, f, R };
+})();
 
 /** splitmix32: spreads a 32-bit state into well-mixed words (used only for seeding). */
 function splitmix32(state: number): [number, number] {
@@ -19,10 +51,6 @@ export const Stream = { noise: 1, batches: 2, initLoss: 3, bootstrap: 4 } as con
 export class NormalRng {
   /** xoshiro128** state; int32 lanes, so updates never box a double. */
   private readonly s = new Int32Array(4);
-  // A flag beside a number field, not `number | undefined`: V8 keeps a field that is only ever a
-  // number unboxed, where a field that flips to undefined boxes every double stored into it.
-  private spare = 0;
-  private hasSpare = false;
 
   constructor(seed: number, chain = 0, stream = 0) {
     let st = (seed ^ Math.imul(chain + 1, 0x27d4eb2d) ^ Math.imul(stream + 1, 0x165667b1)) >>> 0;
@@ -55,15 +83,25 @@ export class NormalRng {
   }
 
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
+    const { k, w, f, R } = ZIG;
+    for (;;) {
+      const word = this.nextU32() | 0;
+      const i = word & 127;
+      const h = word >> 7; // signed, |h| < 2^24
+      const x = h * w[i];
+      if (Math.abs(h) < k[i]) return x; // inside the layer's rectangle: ~99 % of draws
+      if (i === 0) {
+        // The tail beyond R, by Marsaglia's exponential method.
+        let tx: number;
+        let ty: number;
+        do {
+          tx = -Math.log(this.uniform()) / R;
+          ty = -Math.log(this.uniform());
+        } while (ty + ty < tx * tx);
+        return h > 0 ? R + tx : -R - tx;
+      }
+      if (f[i] + this.uniform() * (f[i - 1] - f[i]) < Math.exp(-0.5 * x * x)) return x;
     }
-    const r = Math.sqrt(-2 * Math.log(this.uniform()));
-    const a = 2 * Math.PI * this.uniform();
-    this.spare = r * Math.sin(a);
-    this.hasSpare = true;
-    return r * Math.cos(a);
   }
 
   /** Fills `out` with standard normals. */
