@@ -2,7 +2,7 @@
  * The developmental studies, as the CLI and the experiment runner offer them, with their defaults:
  * seed 002's experiment 1 on the embedded model's own domain.
  */
-import type { InfluenceSettings } from '../engine/src/studies/influence';
+import type { InfluenceSettings } from '../engine/src/api/studies';
 import { SAMPLING_DEFAULTS } from '../engine/src/studies/sampleCheckpoint';
 
 export interface StudyDefinition {

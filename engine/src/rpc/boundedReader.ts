@@ -49,11 +49,8 @@ export class BoundedMessageReader extends AbstractMessageReader {
   }
 
   private take(chunk: Buffer, callback: DataCallback): void {
-    if (this.skipping > 0) {
-      const skip = Math.min(this.skipping, chunk.length);
-      this.skipping -= skip;
-      chunk = chunk.subarray(skip);
-    }
+    // While a body is being skipped the buffer is empty (the loop below leaves only once it has
+    // skipped all it holds), so a skipped chunk is never copied.
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     for (;;) {
       if (this.skipping > 0) {

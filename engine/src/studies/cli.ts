@@ -13,14 +13,14 @@ import { IntrospectError } from '../errors';
 import { linePlotPng } from '../plot/linePlot';
 import { writePng } from '../plot/writePng';
 import { progressBar } from '../progress';
-import { SAMPLERS } from '../api/studies';
+import { type InfluenceSettings, SAMPLERS, type SamplingSettings } from '../api/studies';
 import { GENERATED_DATA, studyData } from './data/index';
 import { INFLUENCE_STUDY } from '../../../experiments/studies';
 import { embeddedSeriesDir } from '../embedded';
 import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
 import { submitStudy } from '../slurm/runs';
-import { type InfluenceSettings, prepareInfluenceStudy, runInfluenceStudy } from './influence';
-import { SAMPLING_DEFAULTS, sampleCheckpoint, type SamplingSettings } from './sampleCheckpoint';
+import { prepareInfluenceStudy, runInfluenceStudy } from './influence';
+import { SAMPLING_DEFAULTS, sampleCheckpoint } from './sampleCheckpoint';
 
 const SAMPLING_FLAGS = {
   sampler: { type: 'string', default: SAMPLING_DEFAULTS.sampler },

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StudyMatrix, StudyRunInfo } from '../api/protocol';
+import type { InfluenceSettings } from '../api/studies';
 import type { Device } from '../api/types';
 import { writeJsonAtomic } from '../atomicWrite';
 import { openSafetensors } from '../checkpoint/safetensors';
@@ -12,7 +13,7 @@ import { readJsonFile } from '../checkpoint/folder';
 import { IntrospectError } from '../errors';
 import { createRunDir, subfolders } from '../tasks/results';
 import type { StudyData } from './data/samples';
-import { DATA_FILE, type InfluenceSettings, type InfluenceSummary, prepareInfluenceStudy, runInfluenceStudy, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './influence';
+import { DATA_FILE, type InfluenceSummary, prepareInfluenceStudy, runInfluenceStudy, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './influence';
 import { sampleChain } from './sampleCheckpoint';
 import { readSeries, seriesName } from './series';
 

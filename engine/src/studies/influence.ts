@@ -19,9 +19,6 @@ import { plotOverSteps } from './plots';
 import { type CheckpointResult, checkSameRun, finishedResult, sampleCheckpoint } from './sampleCheckpoint';
 import { readSeries, seriesName } from './series';
 
-export type { InfluenceSettings };
-
-
 export interface InfluenceRow {
   step: number;
   result: CheckpointResult;

@@ -25,9 +25,6 @@ import { observedSamples, samplingExamples } from './data/tokenize';
 import type { StudySample } from './data/samples';
 import { plotBifMatrix, plotChainDiagnostics } from './plots';
 
-
-export type { SamplingSettings };
-
 /**
  * Defaults calibrated on the embedded model's series (docs/studies.md): RMSProp-SGLD with ε 3e-7
  * and γ 1e4 reaches a flat loss trace and MALA acceptance ~0.86 after ~150 steps; devinterp v2's

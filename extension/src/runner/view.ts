@@ -20,7 +20,7 @@ import {
   studySubmitRequest,
 } from '../../../engine/src/api/protocol';
 import type { SlurmSubmitted } from '../../../engine/src/api/slurm';
-import type { InfluenceSettings } from '../../../engine/src/studies/influence';
+import type { InfluenceSettings } from '../../../engine/src/api/studies';
 import { type BrowseField, FromRunner, type ModelChoice, type ResultsList, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';

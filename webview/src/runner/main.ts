@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
 import type { RunnableInfo, RunSummary, StudyRunInfo } from '../../../engine/src/api/protocol';
-import type { InfluenceSettings } from '../../../engine/src/studies/influence';
+import type { InfluenceSettings } from '../../../engine/src/api/studies';
 import { accuracySeries } from './series';
 import type { FromRunner, ModelChoice, ResultsList, ToRunner } from './protocol';
 import './style.css';
