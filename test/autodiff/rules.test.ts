@@ -4,14 +4,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
 import { gradients } from '../../engine/src/autodiff/gradients';
+import { sessionFor } from '../../engine/src/autodiff/session';
 import { GraphBuilder, type Value } from '../../engine/src/onnx/builder';
 import { checkGradients, uniform } from './finiteDifference';
 
 const f64 = (b: GraphBuilder, values: number[], dims: number[]) => b.initializer('c', 'float64', dims, Float64Array.from(values));
 const positive = (n: number, seed: number) => uniform(n, seed, 0.5, 2);
 
-const unaryOps = ['Neg', 'Identity', 'Sigmoid', 'Tanh', 'Exp', 'Cos', 'Sin'];
+const unaryOps = ['Neg', 'Identity', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Cos', 'Sin'];
 
 describe('gradient rules match finite differences (float64)', () => {
   for (const op of unaryOps) {
@@ -158,12 +160,38 @@ describe('gradient rules match finite differences (float64)', () => {
       ],
       layerNorm,
     ));
+  test('TopK mask as the SAE writes it (the k largest, ReLU\'d)', () =>
+    checkGradients([{ name: 'x', dims: [3, 6] }], (b, x) => {
+      const [values] = b.opN('TopK', [x.x, b.constInt64([2])], 2, { axis: -1, largest: 1, sorted: 1 });
+      const kth = b.op('ReduceMin', [values], { axes: [-1], keepdims: 1 });
+      return b.where(b.op('GreaterOrEqual', [x.x, kth]), b.op('Relu', [x.x]), f64(b, [0], [1]));
+    }));
   test('RMSNorm as the builder writes it', () =>
     checkGradients([{ name: 'x', dims: [2, 3, 6] }, { name: 'w', dims: [6] }], (b, x) => {
       const ms = b.op('ReduceMean', [b.op('Mul', [x.x, x.x])], { axes: [-1], keepdims: 1 });
       const inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [ms, f64(b, [1e-6], [])])])]);
       return b.op('Mul', [b.op('Mul', [x.x, inv]), x.w]);
     }));
+});
+
+describe('gradients() with stopped values', () => {
+  test('a stopped value is a constant: d/dx Σ x·stop(x) = x', async () => {
+    const b = new GraphBuilder('float32');
+    const x = b.input('x', 'float64', [4]);
+    const held = b.op('Identity', [x]);
+    const y = b.op('ReduceSum', [b.op('Mul', [x, held])], { keepdims: 0 });
+    b.output(gradients(b, y, [x], { stop: [held] }).get(x)!, 'stopped', 'float64', [4]);
+    b.output(gradients(b, y, [x]).get(x)!, 'full', 'float64', [4]);
+    const { session } = await sessionFor(b, 'cpu');
+    try {
+      const data = Float64Array.from([0.5, -1, 2, 3]);
+      const out = await session.run({ x: new ort.Tensor('float64', data, [4]) });
+      assert.deepEqual(Array.from(out.stopped.data as Float64Array), Array.from(data));
+      assert.deepEqual(Array.from(out.full.data as Float64Array), Array.from(data, (v) => 2 * v));
+    } finally {
+      await session.release();
+    }
+  });
 });
 
 describe('gradients() refuses what it cannot differentiate', () => {

@@ -16,6 +16,8 @@ export interface GradientOptions {
    * scalar). Give a value shaped like the objective to get a vector-Jacobian product.
    */
   seed?: Value;
+  /** Values treated as constants (PyTorch's `.detach()`): no gradient flows through them. */
+  stop?: Value[];
 }
 
 /**
@@ -35,8 +37,9 @@ export function gradients(b: GraphBuilder, of: Value, wrt: Value[], opts: Gradie
 
   // Values that depend on some `w` (through float values)...
   const active = new Set<Value>(wrt);
+  const stopped = new Set(opts.stop ?? []);
   for (const n of forward) {
-    if (n.inputs.some((v) => active.has(v))) for (const o of n.outputs) if (o && isFloat(shapes.get(o).type)) active.add(o);
+    if (n.inputs.some((v) => active.has(v))) for (const o of n.outputs) if (o && !stopped.has(o) && isFloat(shapes.get(o).type)) active.add(o);
   }
   // ...and that `of` depends on.
   const relevant = new Set<Value>([of]);

@@ -195,6 +195,7 @@ export const RULES: Record<string, Rule> = {
   Sqrt: (c, { inputs: [x], outputs: [y] }, [g]) => [when(c, x, () => c.e.div(g!, c.e.add(y, y)))],
   Exp: unary((_e, _x, y) => y),
   Log: (c, { inputs: [x] }, [g]) => [when(c, x, () => c.e.div(g!, x))],
+  Relu: unary((e, _x, y) => e.cast(e.op('Greater', [y, e.scalar(0, e.type(y))]), e.type(y))),
   Sigmoid: unary((e, _x, y) => e.sub(y, e.mul(y, y))),
   Tanh: unary((e, _x, y) => e.sub(e.scalar(1, e.type(y)), e.mul(y, y))),
   Erf: unary((e, x) => e.mul(e.scalar(2 / Math.sqrt(Math.PI), e.type(x)), e.op('Exp', [e.neg(e.mul(x, x))]))),

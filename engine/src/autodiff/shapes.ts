@@ -97,6 +97,7 @@ export class ShapeInfo {
       case 'Cos':
       case 'Sin':
       case 'Abs':
+      case 'Relu':
       case 'Softmax':
       case 'LogSoftmax':
       case 'CumSum':
@@ -206,6 +207,15 @@ export class ShapeInfo {
       }
       case 'GatherElements':
         return [{ type: need().type, dims: [...inp[1]!.dims] }];
+      case 'TopK': {
+        const dims = [...need().dims];
+        const k = this.constInts(n.inputs[1]);
+        dims[norm((a.axis as number) ?? -1, dims.length)] = k ? k[0] : null;
+        return [
+          { type: need().type, dims },
+          { type: 'int64', dims: [...dims] },
+        ];
+      }
       case 'ScatterND':
       case 'ScatterElements':
         return same();
@@ -218,7 +228,8 @@ export class ShapeInfo {
       }
       case 'ReduceMean':
       case 'ReduceSum':
-      case 'ReduceMax': {
+      case 'ReduceMax':
+      case 'ReduceMin': {
         const r = need().dims.length;
         const axes = (a.axes as number[] | undefined) ?? (n.inputs[1] ? this.constInts(n.inputs[1]) : undefined);
         const keep = (a.keepdims as number | undefined) ?? 1;
