@@ -104,6 +104,21 @@ describe('writing', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 
+  test('round-trips int32 (as I32) next to floats', async () => {
+    const path = join(dir, 'i32.safetensors');
+    const ids = Int32Array.from([0, -1, 2 ** 31 - 1, -(2 ** 31), 7, 42]);
+    await writeSafetensors(path, { ids: { dtype: 'int32', shape: [3, 2], data: ids }, x: { dtype: 'float32', shape: [1], data: Float32Array.of(0.5) } });
+    assert.equal((await readSafetensorsHeader(path)).tensors.get('ids')!.dtype, 'I32');
+    const file = await openSafetensors(path);
+    try {
+      const back = await file.readInt('ids');
+      assert.deepEqual(back.shape, [3, 2]);
+      assert.deepEqual(Array.from(back.data, Number), Array.from(ids));
+      assert.deepEqual(Array.from((await file.readFloat('x')).data), [0.5]);
+    } finally {
+      await file.close();
+    }
+  });
   test('stores float16 and bfloat16 rounded to nearest even, and reads them back widened', async () => {
     const path = join(dir, 'half.safetensors');
     const values = new Float32Array([0, -0, 1, -1, 0.1, 3.14159, 65504, 65520, 1e-7, 6e-8, 1e-30, 3.4e38, NaN, -Infinity]);

@@ -254,14 +254,12 @@ async function readFully(fh: FileHandle, target: Uint8Array, position: number, p
 
 export type StoredFloatDType = 'float32' | 'float16' | 'bfloat16';
 
-export interface TensorToWrite {
-  dtype: StoredFloatDType;
-  shape: number[];
-  data: Float32Array;
-}
+/** A float tensor stored as float32/float16/bfloat16, or an int32 one (indices, token ids) stored as is. */
+export type TensorToWrite = { dtype: StoredFloatDType; shape: number[]; data: Float32Array } | { dtype: 'int32'; shape: number[]; data: Int32Array };
 
-const STORED: Record<StoredFloatDType, { tag: string; size: number }> = {
+const STORED: Record<TensorToWrite['dtype'], { tag: string; size: number }> = {
   float32: { tag: 'F32', size: 4 },
+  int32: { tag: 'I32', size: 4 },
   float16: { tag: 'F16', size: 2 },
   bfloat16: { tag: 'BF16', size: 2 },
 };
@@ -273,7 +271,7 @@ let writes = 0;
 const WRITE_CHUNK = 1 << 22;
 
 /**
- * Writes float32 data stored as float32/float16/bfloat16 (rounded to nearest even). Written to a
+ * Writes float32 data stored as float32/float16/bfloat16 (rounded to nearest even), and int32 data. Written to a
  * temporary file in the same folder and renamed into place, so readers never see a partial file.
  */
 export async function writeSafetensors(
@@ -327,7 +325,7 @@ export async function writeSafetensors(
 }
 
 async function writeData(fh: FileHandle, t: TensorToWrite): Promise<void> {
-  if (t.dtype === 'float32') {
+  if (t.dtype === 'float32' || t.dtype === 'int32') {
     await writeFully(fh, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
     return;
   }
