@@ -54,3 +54,49 @@ export const InfluenceSettings = z.object({
   sampling: SamplingSettings,
 });
 export type InfluenceSettings = z.infer<typeof InfluenceSettings>;
+
+/** Which tokens of each sample an activation cache keeps: every one, the last, or the sample's claim (e.g. a claimed value). */
+export const POSITION_KINDS = ['all', 'last', 'claim'] as const;
+export type PositionKind = (typeof POSITION_KINDS)[number];
+
+export const SAE_KINDS = ['relu', 'topk'] as const;
+export type SaeKind = (typeof SAE_KINDS)[number];
+
+export const SaeSettings = z.object({
+  kind: z.enum(SAE_KINDS),
+  latents: count(1_000_000),
+  /** Latents kept per token (TopK). */
+  k: count(1_000_000),
+  /** λ of the decoder-norm-weighted L1 (ReLU). */
+  l1: finite.nonnegative(),
+  lr: finite.positive(),
+  /** Maximum gradient norm. */
+  clip: finite.positive(),
+  /** Tokens per step. */
+  batch: count(1_000_000),
+  steps: count(10_000_000),
+  seed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+  /** Start each checkpoint's SAE from the previous checkpoint's. */
+  warmStart: z.boolean(),
+});
+export type SaeSettings = z.infer<typeof SaeSettings>;
+
+export const EmergenceSettings = z.object({
+  series: z.string().min(1).max(4096),
+  steps: z.array(z.number().int().min(0)).min(1).max(100_000).optional(),
+  /** A block hook, `blocks.{l}.{kind}`. */
+  hook: z.string().regex(/^blocks\.\d+\.[\w.]+$/),
+  positions: z.enum(POSITION_KINDS),
+  /** `binding-correctness`, `code-pairs` or a JSON-lines file with `correct` / `incorrect` groups. */
+  data: z.string().min(1).max(4096),
+  pairs: count(1_000_000),
+  dataSeed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+  sae: SaeSettings,
+  /** Correct samples the CE-recovered splice is measured on. */
+  spliceSamples: count(1_000_000),
+  /** Share of the pairs the latents and probes are chosen on; the rest is held out. */
+  trainFraction: finite.gt(0).lt(1),
+  /** Held-out accuracy at which the matched correctness latent counts as born. */
+  birthAccuracy: finite.gt(0.5).max(1),
+});
+export type EmergenceSettings = z.infer<typeof EmergenceSettings>;
