@@ -1,8 +1,9 @@
 /**
  * The developmental studies, as the CLI and the experiment runner offer them, with their defaults:
- * seed 002's experiment 1 on the embedded model's own domain.
+ * seed 002's experiments 1 and 2 on the embedded model's own domain.
  */
-import type { InfluenceSettings } from '../engine/src/api/studies';
+import type { EmergenceSettings, InfluenceSettings } from '../engine/src/api/studies';
+import { SAE_DEFAULTS } from '../engine/src/sae/train';
 import { SAMPLING_DEFAULTS } from '../engine/src/studies/sampleCheckpoint';
 
 export interface StudyDefinition {
@@ -24,5 +25,28 @@ export const INFLUENCE_STUDY: StudyDefinition = {
     dataSeed: 0,
     // The inverse temperature the calibration sweep used (docs/studies.md).
     sampling: { ...SAMPLING_DEFAULTS, nbeta: 30 },
+  },
+};
+
+export interface EmergenceDefinition {
+  id: string;
+  description: string;
+  defaults: Omit<EmergenceSettings, 'series'>;
+}
+
+export const EMERGENCE_STUDY: EmergenceDefinition = {
+  id: 'emergence',
+  description:
+    'Feature emergence (seed 002, experiment 2): per checkpoint of a series, an SAE on one hook point; which latents and linear probes tell correct from incorrect code, on held-out pairs, and when the matched latent is born.',
+  defaults: {
+    hook: 'blocks.3.hook_resid_post',
+    positions: 'claim',
+    data: 'binding-correctness',
+    pairs: 1000,
+    dataSeed: 0,
+    sae: { kind: 'relu', latents: 512, k: 32, ...SAE_DEFAULTS, steps: 2000, warmStart: false },
+    spliceSamples: 256,
+    trainFraction: 0.5,
+    birthAccuracy: 0.8,
   },
 };

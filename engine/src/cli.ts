@@ -24,7 +24,7 @@ import {
 } from './tasks/cli';
 import { statusLines } from './slurm/cli';
 import { runShard, runStatus } from './slurm/runs';
-import { LLC_USAGE, runLlcCommand, runStudyCommand, STUDY_USAGE } from './studies/cli';
+import { EMERGENCE_USAGE, LLC_USAGE, runLlcCommand, runSaeCommand, runStudyCommand, SAE_TRAIN_USAGE, STUDY_USAGE } from './studies/cli';
 import { runTraceCommand, runTraceExperimentCommand, TRACE_EXPERIMENT_USAGE, TRACE_USAGE } from './tracing/cli';
 
 interface Command {
@@ -130,8 +130,8 @@ const COMMANDS: Record<string, Command> = {
   errors: { summary: 'error analysis of a benchmark run', usage: ERRORS_USAGE, run: runErrorsCommand },
   compare: { summary: 'cross-model comparison table (CSV + Markdown) over all results', usage: COMPARE_USAGE, run: runCompareCommand },
   study: {
-    summary: 'a developmental study over a checkpoint series (influence: SGLD chains, LLC and BIF per checkpoint; resumable)',
-    usage: STUDY_USAGE,
+    summary: 'a developmental study over a checkpoint series (influence: SGLD chains, LLC and BIF per checkpoint; emergence: SAEs and correctness directions per checkpoint; resumable)',
+    usage: `${STUDY_USAGE}\n      ${EMERGENCE_USAGE}`,
     run: runStudyCommand,
   },
   status: {
@@ -156,6 +156,7 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  sae: { summary: "one checkpoint's sparse autoencoder: activation cache, SAE, its metrics and correctness latents", usage: SAE_TRAIN_USAGE, run: runSaeCommand },
   llc: { summary: "one checkpoint's local learning coefficient by SGLD, or a calibration sweep over ε and nβ", usage: LLC_USAGE, run: runLlcCommand },
   tiny: {
     summary: 'write a random-init tiny checkpoint folder (for tests and trying things out)',

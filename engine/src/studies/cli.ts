@@ -2,9 +2,12 @@
  * Command-line entries of the developmental studies, for engine/src/cli.ts to dispatch to:
  *
  *   introspect study influence [--series DIR] [--steps ...] [--data binding-correctness|code-pairs|FILE] ... --out DIR
+ *   introspect study emergence [--series DIR] [--steps ...] [--hook blocks.3.hook_resid_post] [--positions claim] [--sae relu|topk] ... --out DIR
  *   introspect llc --model DIR [--data ...] [--epsilon 1e-4[,3e-4,...]] [--nbeta 30[,...]] ... --out DIR
+ *   introspect sae train --model DIR [--hook ...] [--data ...] ... --out DIR
  *
- * Both take the sampler's flags; lists of ε and nβ make `llc` a calibration sweep.
+ * `influence` and `llc` take the sampler's flags; lists of ε and nβ make `llc` a calibration sweep.
+ * `emergence` and `sae train` take the SAE's.
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../atomicWrite';
@@ -13,14 +16,16 @@ import { IntrospectError } from '../errors';
 import { linePlotPng } from '../plot/linePlot';
 import { writePng } from '../plot/writePng';
 import { progressBar } from '../progress';
-import { type InfluenceSettings, SAMPLERS, type SamplingSettings } from '../api/studies';
+import { type EmergenceSettings, type InfluenceSettings, POSITION_KINDS, SAE_KINDS, type SaeSettings, SAMPLERS, type SamplingSettings } from '../api/studies';
 import { GENERATED_DATA, studyData } from './data/index';
-import { INFLUENCE_STUDY } from '../../../experiments/studies';
+import { EMERGENCE_STUDY, INFLUENCE_STUDY } from '../../../experiments/studies';
 import { embeddedSeriesDir } from '../embedded';
 import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
 import { submitStudy } from '../slurm/runs';
 import { prepareInfluenceStudy, runInfluenceStudy } from './influence';
-import { SAMPLING_DEFAULTS, sampleCheckpoint } from './sampleCheckpoint';
+import { analyseCheckpoint, type EmergenceSummary, readEmergenceRow, runEmergenceStudy } from './emergence';
+import { SETTINGS_FILE } from './influence';
+import { checkSameRun, SAMPLING_DEFAULTS, sampleCheckpoint } from './sampleCheckpoint';
 
 const SAMPLING_FLAGS = {
   sampler: { type: 'string', default: SAMPLING_DEFAULTS.sampler },
@@ -94,7 +99,8 @@ function bar(): (done: number, total: number, message: string) => void {
 
 export async function runStudyCommand(argv: string[]): Promise<void> {
   const [kind, ...rest] = argv;
-  if (kind !== 'influence') throw new IntrospectError(`unknown study "${kind ?? ''}" (influence)`, 'study');
+  if (kind === 'emergence') return runEmergenceCommand(rest);
+  if (kind !== 'influence') throw new IntrospectError(`unknown study "${kind ?? ''}" (influence, emergence)`, 'study');
   const { values: v } = parse(rest, {
     ...SAMPLING_FLAGS,
     series: { type: 'string' },
@@ -162,4 +168,105 @@ export async function runLlcCommand(argv: string[]): Promise<void> {
   writePng(join(out, 'sweep-llc.png'), linePlotPng({ series: lines('llc'), title: 'LLC over step size and inverse temperature', xLabel: 'ε', yLabel: 'λ̂', logX }));
   writePng(join(out, 'sweep-mala.png'), linePlotPng({ series: lines('mala'), title: 'MALA acceptance', xLabel: 'ε', yLabel: 'acceptance', yRange: [0, 1], logX }));
   console.log(`wrote ${join(out, 'sweep.json')}, sweep-llc.png, sweep-mala.png`);
+}
+
+const E = EMERGENCE_STUDY.defaults;
+
+const SAE_FLAGS = {
+  hook: { type: 'string', default: E.hook },
+  positions: { type: 'string', default: E.positions },
+  data: { type: 'string', default: E.data },
+  pairs: { type: 'string', default: String(E.pairs) },
+  'data-seed': { type: 'string', default: String(E.dataSeed) },
+  sae: { type: 'string', default: E.sae.kind },
+  latents: { type: 'string', default: String(E.sae.latents) },
+  k: { type: 'string', default: String(E.sae.k) },
+  l1: { type: 'string', default: String(E.sae.l1) },
+  lr: { type: 'string', default: String(E.sae.lr) },
+  clip: { type: 'string', default: String(E.sae.clip) },
+  batch: { type: 'string', default: String(E.sae.batch) },
+  'sae-steps': { type: 'string', default: String(E.sae.steps) },
+  seed: { type: 'string', default: String(E.sae.seed) },
+  'warm-start': { type: 'boolean', default: E.sae.warmStart },
+  'splice-samples': { type: 'string', default: String(E.spliceSamples) },
+  'train-fraction': { type: 'string', default: String(E.trainFraction) },
+  out: { type: 'string' },
+  device: MODEL_FLAGS.device,
+} as const satisfies Flags;
+
+const SAE_USAGE = `[--hook ${E.hook}] [--positions ${POSITION_KINDS.join('|')}] [--data ${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs ${E.pairs}] [--sae ${SAE_KINDS.join('|')}] [--latents ${E.sae.latents}] [--k ${E.sae.k}] [--l1 ${E.sae.l1}] [--lr ${E.sae.lr}] [--clip ${E.sae.clip}] [--batch ${E.sae.batch}] [--sae-steps ${E.sae.steps}] [--seed 0] [--splice-samples ${E.spliceSamples}] [--train-fraction ${E.trainFraction}] [--device auto|cpu|webgpu|cuda] --out DIR`;
+export const EMERGENCE_USAGE = `introspect study emergence [--series DIR|org/name|list.json] [--steps 0,100,5000-10000/500] [--warm-start] [--birth-accuracy ${E.birthAccuracy}] ${SAE_USAGE}`;
+export const SAE_TRAIN_USAGE = `introspect sae train --model DIR ${SAE_USAGE}`;
+
+type SaeValues = { [K in keyof typeof SAE_FLAGS]?: (typeof SAE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function emergenceSettings(v: SaeValues, series: string, steps: number[] | undefined, birthAccuracy: number): EmergenceSettings {
+  const sae: SaeSettings = {
+    kind: oneOf(v.sae!, SAE_KINDS, '--sae'),
+    latents: positiveInt(v.latents, '--latents'),
+    k: positiveInt(v.k, '--k'),
+    l1: nonNegativeNumber(v.l1, '--l1'),
+    lr: positiveNumber(v.lr, '--lr'),
+    clip: positiveNumber(v.clip, '--clip'),
+    batch: positiveInt(v.batch, '--batch'),
+    steps: positiveInt(v['sae-steps'], '--sae-steps'),
+    seed: integer(v.seed, '--seed'),
+    warmStart: v['warm-start']!,
+  };
+  if (sae.kind === 'topk' && sae.k > sae.latents) throw new IntrospectError(`must be at most --latents (${sae.latents}), got ${sae.k}`, '--k');
+  const fraction = positiveNumber(v['train-fraction'], '--train-fraction');
+  if (fraction >= 1) throw new IntrospectError(`must be below 1, got ${fraction}`, '--train-fraction');
+  return {
+    series,
+    ...(steps ? { steps } : {}),
+    hook: v.hook!,
+    positions: oneOf(v.positions!, POSITION_KINDS, '--positions'),
+    data: v.data!,
+    pairs: positiveInt(v.pairs, '--pairs'),
+    dataSeed: integer(v['data-seed'], '--data-seed'),
+    sae,
+    spliceSamples: positiveInt(v['splice-samples'], '--splice-samples'),
+    trainFraction: fraction,
+    birthAccuracy,
+  };
+}
+
+async function runEmergenceCommand(argv: string[]): Promise<void> {
+  const { values: v } = parse(argv, { ...SAE_FLAGS, series: { type: 'string' }, steps: { type: 'string' }, 'birth-accuracy': { type: 'string', default: String(E.birthAccuracy) } });
+  const out = required(v.out, '--out');
+  const birth = positiveNumber(v['birth-accuracy'], '--birth-accuracy');
+  if (birth <= 0.5 || birth > 1) throw new IntrospectError(`must be in (0.5, 1], got ${birth}`, '--birth-accuracy');
+  const settings = emergenceSettings(v, v.series ?? embeddedSeriesDir(), v.steps ? stepList(v.steps, '--steps') : undefined, birth);
+  const summary = await runEmergenceStudy(settings, out, { onProgress: bar(), device: modelOptions(v).device });
+  console.log(`wrote ${out}: ${summary.rows.length} checkpoints of ${summary.series}`);
+  printEmergence(summary);
+}
+
+export function printEmergence(s: EmergenceSummary): void {
+  const pct = (x: { value: number; lo: number; hi: number } | undefined) => (x ? `${(100 * x.value).toFixed(1)}% [${(100 * x.lo).toFixed(1)}, ${(100 * x.hi).toFixed(1)}]` : '—');
+  for (const r of s.rows) {
+    const m = s.matched.find((x) => x.step === r.step);
+    console.log(
+      `  step ${String(r.step).padStart(6)}  task ${(100 * r.taskAccuracy).toFixed(1)}%  SAE EV ${r.sae.explainedVariance.toFixed(3)} CE rec ${r.sae.ceLossRecovered.toFixed(3)} L0 ${r.sae.l0.toFixed(1)} dead ${(100 * r.sae.deadFraction).toFixed(0)}%  ` +
+        `best latent ${r.correctness.top[0]?.latent ?? '—'} ${pct(r.correctness.top[0]?.heldOutAccuracy)}  matched ${m ? `${m.latent} ${(100 * m.heldOutAccuracy).toFixed(1)}% (cos ${m.cosine.toFixed(2)})` : '—'}  ` +
+        `logistic ${pct(r.correctness.logistic.heldOutAccuracy)}  diff-means ${pct(r.correctness.differenceOfMeans.heldOutAccuracy)}`,
+    );
+  }
+  console.log(s.birth === null ? `the matched latent never reaches ${100 * s.settings.birthAccuracy}% held-out accuracy` : `birth: step ${s.birth} (matched latent ≥ ${100 * s.settings.birthAccuracy}% held-out accuracy)`);
+}
+
+/** `introspect sae train`: one checkpoint's SAE, its metrics and correctness latents (one step of the emergence study). */
+export async function runSaeCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'train') throw new IntrospectError(`unknown sae command "${sub ?? ''}" (train)`, 'sae');
+  const { values: v } = parse(rest, { ...SAE_FLAGS, model: { type: 'string' } });
+  const model = required(v.model, '--model');
+  const out = required(v.out, '--out');
+  const settings = emergenceSettings(v, model, undefined, E.birthAccuracy);
+  const data = studyData(settings.data, settings.pairs, settings.dataSeed);
+  checkSameRun(join(out, SETTINGS_FILE), settings);
+  const draw = progressBar('SAE');
+  const row = readEmergenceRow(out) ?? (await analyseCheckpoint(model, 0, data.samples, settings, out, { device: modelOptions(v).device, onProgress: (d, m) => draw(d, settings.sae.steps + 2, m.split(',')[0]) }));
+  console.log(`wrote ${out}`);
+  printEmergence({ study: 'emergence', series: model, settings, rows: [row], planned: [0], matched: [], birth: null, finished: true });
 }
