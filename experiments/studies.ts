@@ -2,18 +2,18 @@
  * The developmental studies, as the CLI and the experiment runner offer them, with their defaults:
  * seed 002's experiments 1 and 2 on the embedded model's own domain.
  */
-import type { EmergenceSettings, InfluenceSettings } from '../engine/src/api/studies';
+import type { EmergenceSettings, InfluenceSettings, StudyId } from '../engine/src/api/studies';
 import { SAE_DEFAULTS } from '../engine/src/sae/train';
 import { SAMPLING_DEFAULTS } from '../engine/src/studies/sampleCheckpoint';
 
-export interface StudyDefinition {
-  id: string;
+export interface StudyDefinition<S> {
+  id: StudyId;
   description: string;
   /** Everything but the series, which is the user's (or the embedded model's). */
-  defaults: Omit<InfluenceSettings, 'series'>;
+  defaults: Omit<S, 'series'>;
 }
 
-export const INFLUENCE_STUDY: StudyDefinition = {
+export const INFLUENCE_STUDY: StudyDefinition<InfluenceSettings> = {
   id: 'influence',
   description:
     'Influence dynamics (seed 002, experiment 1): per checkpoint of a series, SGLD chains around it give the LLC and the BIF between correct and incorrect samples.',
@@ -28,13 +28,7 @@ export const INFLUENCE_STUDY: StudyDefinition = {
   },
 };
 
-export interface EmergenceDefinition {
-  id: string;
-  description: string;
-  defaults: Omit<EmergenceSettings, 'series'>;
-}
-
-export const EMERGENCE_STUDY: EmergenceDefinition = {
+export const EMERGENCE_STUDY: StudyDefinition<EmergenceSettings> = {
   id: 'emergence',
   description:
     'Feature emergence (seed 002, experiment 2): per checkpoint of a series, an SAE on one hook point; which latents and linear probes tell correct from incorrect code, on held-out pairs, and when the matched latent is born.',
@@ -50,3 +44,6 @@ export const EMERGENCE_STUDY: EmergenceDefinition = {
     birthAccuracy: 0.8,
   },
 };
+
+/** The studies the runner lists, in its order. */
+export const STUDIES = [INFLUENCE_STUDY, EMERGENCE_STUDY] as const;

@@ -33,6 +33,8 @@ import {
   slurmStatusRequest,
   statusRequest,
   studyMatrixRequest,
+  studyLatentsRequest,
+  seriesInfoRequest,
   studyResultRequest,
   studyCreateRequest,
   studyRunRequest,
@@ -53,8 +55,9 @@ import { ModelPool } from './tasks/textModel';
 import { patchedTopK, traceVariable } from './trace';
 import { getSuite, listSuites } from '../../experiments/index';
 import { GENERATED_DATA } from './studies/data/index';
-import { createStudy, listStudies, readStudyMatrix, readStudySummary, resumeStudy } from './studies/folders';
-import { INFLUENCE_STUDY } from '../../experiments/studies';
+import { createStudy, listStudies, readLatentBrowser, readStudyMatrix, readStudySummary, resumeStudy } from './studies/folders';
+import { seriesInfo } from './studies/series';
+import { STUDIES } from '../../experiments/studies';
 import { BoundedMessageReader } from './rpc/boundedReader';
 import { resubmit, runStatus, shardProgress, submitStudy, submitSuite } from './slurm/runs';
 import { slurmAvailable } from './slurm/submit';
@@ -206,15 +209,15 @@ handle0(listRunnablesRequest, async () => ({
       experiments: suite.experiments.map((e) => e.name),
       defaultLengths: suite.experiments[0]?.lengths ?? [],
     })),
-    {
+    ...STUDIES.map((study) => ({
       kind: 'study' as const,
-      id: INFLUENCE_STUDY.id,
-      description: INFLUENCE_STUDY.description,
-      experiments: [INFLUENCE_STUDY.id],
+      id: study.id,
+      description: study.description,
+      experiments: [study.id],
       defaultLengths: [],
-      studyDefaults: { ...INFLUENCE_STUDY.defaults, series: embeddedSeriesOrNone() },
+      studyDefaults: { ...study.defaults, series: embeddedSeriesOrNone() },
       studyData: [...GENERATED_DATA],
-    },
+    })),
   ],
   referenceModels: [...REFERENCE_MODELS],
   slurm: slurmAvailable(),
@@ -274,10 +277,7 @@ handle(benchResumeRequest, async (params, signal) => {
   }
 });
 
-handle(studyCreateRequest, async (params) => {
-  if (params.id !== INFLUENCE_STUDY.id) throw new IntrospectError(`unknown study "${params.id}" (${INFLUENCE_STUDY.id})`, 'study');
-  return { dir: createStudy(params.resultsDir, params.id, params.settings) };
-});
+handle(studyCreateRequest, async (params) => ({ dir: createStudy(params.resultsDir, params) }));
 // Studies load their own checkpoints, so hovers keep working while one runs.
 handle(studyRunRequest, async (params, signal) =>
   resumeStudy(params.dir, { signal, device: params.device, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) }),
@@ -285,6 +285,8 @@ handle(studyRunRequest, async (params, signal) =>
 handle(listStudiesRequest, async (params) => listStudies(params.resultsDir).map((s) => ({ ...s, ...withShards(s.dir) })));
 handle(studyResultRequest, async (params) => readStudySummary(params.dir));
 handle(studyMatrixRequest, (params) => readStudyMatrix(params.dir, params.step, params.observable));
+handle(studyLatentsRequest, (params) => readLatentBrowser(params.dir, params.step));
+handle(seriesInfoRequest, async (params) => seriesInfo(params.series));
 
 handle(listResultsRequest, async (params) =>
   listRunDirs(params.resultsDir)

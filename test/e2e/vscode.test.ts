@@ -228,6 +228,8 @@ test('benchmark and study commands, device and model pickers list their choices'
   await wb.page.keyboard.press('Escape');
   await wb.clearNotifications();
   await wb.runCommand('Introspect: Run Developmental Study');
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'emergence' }).waitFor();
+  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'influence' }).click();
   await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: "The embedded model's series" }).waitFor();
   await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse for a series folder' }).waitFor();
   await wb.page.keyboard.press('Escape');
@@ -373,6 +375,56 @@ test('the runner runs a developmental study; Cancel stops it, Resume finishes it
   await panel.locator('#matrix-legend', { hasText: 'Samples ordered by group' }).waitFor({ timeout: 30_000 });
   await wb.clearNotifications();
   await wb.page.screenshot({ path: join(SHOTS, 'study.png') });
+});
+
+test('the runner runs an emergence study on a hook point of the series; Cancel and Resume; its panel charts it and browses latents', { skip, timeout: 300_000 }, async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Introspect: Open Experiment Runner');
+  const view = wb.webview(EXT_ID, true);
+  await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
+    el.value = 'study:emergence';
+    el.dispatchEvent(new Event('change'));
+  });
+  await view.locator('#emergence-fields').waitFor();
+  assert.equal(await view.locator('#influence-fields').isHidden(), true);
+  await view.locator('#series input').fill(ws.seriesDir);
+  // The hook picker lists the series' own hook points (one layer here), the block's output chosen.
+  await view.locator('#series-hint', { hasText: 'train: 3 checkpoints, steps 0–6' }).waitFor({ timeout: 30_000 });
+  const hooks = await view.locator('#hook vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+  assert.deepEqual(hooks, ['blocks.0.hook_resid_pre', 'blocks.0.attn.hook_z', 'blocks.0.hook_attn_out', 'blocks.0.hook_mlp_out', 'blocks.0.hook_resid_post']);
+  assert.equal(await view.locator('#hook').evaluate((el: HTMLElement & { value: string }) => el.value), 'blocks.0.hook_resid_post');
+  await view.locator('#pairs input').fill('128');
+  await view.locator('#latents input').fill('32');
+  // Long enough (~10 s a checkpoint) to cancel in the middle of the second.
+  await view.locator('#sae-steps input').fill('30000');
+  await view.locator('#run').click();
+  await view.locator('#status', { hasText: /step 3 \(2\/3\): SAE step \d+\/30000/ }).waitFor({ timeout: 120_000 });
+  const t0 = Date.now();
+  await view.locator('#cancel').click();
+  await view.locator('#status', { hasText: 'Cancelled.' }).waitFor({ timeout: 30_000 });
+  const cancelMs = Date.now() - t0;
+  console.log(`emergence study cancelled ${cancelMs} ms after Cancel`);
+  assert.ok(cancelMs < 5000, `cancelled after ${cancelMs} ms`);
+  const item = view.locator('#results li', { hasText: /emergence: train — .* \(unfinished, 1\/3 checkpoints\)/ });
+  await item.waitFor({ timeout: 10_000 });
+  await item.locator('a', { hasText: 'Resume' }).click();
+  await view.locator('#status', { hasText: 'Finished.' }).waitFor({ timeout: 180_000 });
+  const panel = wb.webview(EXT_ID, false);
+  await panel.locator('#meta', { hasText: /^3\/3 checkpoints · data binding-correctness \(128 pairs\) · blocks\.0\.hook_resid_post at claim · relu SAE, 32 latents/ }).waitFor({ timeout: 30_000 });
+  for (const id of ['#emergence-chart', '#sae-chart']) {
+    const box = await panel.locator(id).boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, id);
+  }
+  assert.equal(await panel.locator('#influence').isHidden(), true);
+  assert.match(await panel.locator('#birth').innerText(), /^(Birth: step \d+|The matched latent never reaches 80\.0% held-out accuracy)/);
+  // The latent browser: the last checkpoint's latents, the first one's strongest activations marked in their programs.
+  await panel.locator('#latent-samples .sample mark').first().waitFor({ timeout: 30_000 });
+  assert.match(await panel.locator('#latent-meta').innerText(), /^Latent \d+ \(one of the best at telling correct from incorrect on the training pairs\): train AUROC \d\.\d{3}, held-out accuracy \d+\.\d%/);
+  const sample = await panel.locator('#latent-samples .sample').first().innerText();
+  assert.match(sample, /^sample \d+ · (correct|incorrect) · strongest \d+\.\d{3}\n[a-z] = [a-z0-9]\n/);
+  assert.match(await panel.locator('#latent-samples .sample mark').first().innerText(), /^\d$/, 'the claim token (a digit) is the one marked');
+  await wb.clearNotifications();
+  await wb.page.screenshot({ path: join(SHOTS, 'study-emergence.png') });
 });
 
 test('outside the model\'s declared domain the hover, the decorations and the trace say so; a loop is traced through its literal', { skip, timeout: 180_000 }, async () => {

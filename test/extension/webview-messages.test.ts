@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { FromHeatmap } from '../../webview/src/heatmap/protocol';
 import { FromRunner } from '../../webview/src/runner/protocol';
 import { FromStudy } from '../../webview/src/study/protocol';
-import { INFLUENCE_STUDY } from '../../experiments/studies';
+import { EMERGENCE_STUDY, INFLUENCE_STUDY } from '../../experiments/studies';
 
 test('every message the panels send parses', () => {
   const ok = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, m: unknown) => assert.ok(schema.safeParse(m).success, JSON.stringify(m));
@@ -16,14 +16,16 @@ test('every message the panels send parses', () => {
     { type: 'refresh' },
     { type: 'cancel' },
     { type: 'run', request },
-    { type: 'runStudy', id: 'influence', settings: { ...INFLUENCE_STUDY.defaults, series: '/s' } },
+    { type: 'runStudy', study: { id: 'influence', settings: { ...INFLUENCE_STUDY.defaults, series: '/s' } } },
+    { type: 'runStudy', study: { id: 'emergence', settings: { ...EMERGENCE_STUDY.defaults, series: '/s' } }, slurm: true },
+    { type: 'seriesInfo', series: '/s' },
     { type: 'resumeStudy', dir: '/r/influence_1' },
     { type: 'resumeRun', dir: '/r/run_1' },
     { type: 'openStudy', dir: '/r/influence_1' },
     { type: 'browse', field: 'series' },
   ])
     ok(FromRunner, m);
-  for (const m of [{ type: 'ready' }, { type: 'matrix', step: 100, observable: 'claim' }]) ok(FromStudy, m);
+  for (const m of [{ type: 'ready' }, { type: 'matrix', step: 100, observable: 'claim' }, { type: 'latents', step: 100 }]) ok(FromStudy, m);
 });
 
 test('malformed messages are refused', () => {
@@ -33,8 +35,13 @@ test('malformed messages are refused', () => {
   bad(FromHeatmap, { type: 'retrace', intervention: '__proto__' });
   bad(FromRunner, { type: 'run', request: { kind: 'suite', id: 'x', models: [], lengths: [2], n: 1 } });
   bad(FromRunner, { type: 'run', request: { kind: 'suite', id: 'x', models: ['m'], lengths: [2], n: 1e12 } });
-  bad(FromRunner, { type: 'runStudy', id: 'influence', settings: { ...INFLUENCE_STUDY.defaults, series: '' } });
+  bad(FromRunner, { type: 'runStudy', study: { id: 'influence', settings: { ...INFLUENCE_STUDY.defaults, series: '' } } });
+  // A study's settings are checked against its own schema.
+  bad(FromRunner, { type: 'runStudy', study: { id: 'emergence', settings: { ...INFLUENCE_STUDY.defaults, series: '/s' } } });
+  bad(FromRunner, { type: 'runStudy', study: { id: 'emergence', settings: { ...EMERGENCE_STUDY.defaults, series: '/s', hook: 'logits' } } });
+  bad(FromRunner, { type: 'seriesInfo', series: '' });
   bad(FromRunner, { type: 'browse', field: '/etc' });
   bad(FromRunner, { type: 'nope' });
   bad(FromStudy, { type: 'matrix', step: -1, observable: 'claim' });
+  bad(FromStudy, { type: 'latents', step: 1.5 });
 });

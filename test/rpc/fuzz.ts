@@ -22,6 +22,8 @@ const VALID: Record<string, () => Record<string, unknown> | undefined> = {
   'study/list': () => ({ resultsDir: '/nonexistent/results' }),
   'study/result': () => ({ dir: '/nonexistent/study' }),
   'study/matrix': () => ({ dir: '/nonexistent/study', step: 0, observable: 'claim' }),
+  'study/latents': () => ({ dir: '/nonexistent/study', step: 0 }),
+  'series/info': () => ({ series: '/nonexistent/series' }),
   'model/load': () => ({ dir: '/nonexistent/model', device: 'cpu', dtype: 'float32' }),
   'slurm/status': () => ({ dir: '/nonexistent/run' }),
 };

@@ -118,6 +118,10 @@ describe('params are checked by each method\'s schema', () => {
     ['bench/run', { ...bench, resultsDir: null }, /resultsDir: Invalid input: expected string/],
     ['model/load', { dir: 3, device: 'cpu', dtype: 'float32' }, /dir: Invalid input: expected string/],
     ['study/matrix', { dir: root, step: -1, observable: 'sequence' }, /step: Too small/],
+    ['study/latents', { dir: root, step: 'x' }, /step: Invalid input: expected number/],
+    ['series/info', { series: '' }, /series: must be a non-empty path/],
+    ['study/create', { id: 'emergence', settings: { series: '/s' }, resultsDir: root }, /settings\.hook: Invalid input/],
+    ['study/create', { id: 'nope', settings: {}, resultsDir: root }, /id: Invalid discriminator value\. Expected 'influence' \| 'emergence'/],
   ];
   for (const [method, params, message] of cases)
     test(`${method} ${JSON.stringify(params).slice(0, 70)}`, () => error(method, params, -32602, message));

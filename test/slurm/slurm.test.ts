@@ -169,6 +169,27 @@ describe('on a one-node Slurm cluster', () => {
     for (const f of ['llc.png', 'influence-claim.png', join('step-6', 'bif.safetensors')]) assert.ok(existsSync(join(out, f)), f);
   });
 
+  test('a sharded emergence study (a shard per checkpoint) merges to what a local study writes; warm starts are not split', async (t) => {
+    if (skip()) return t.skip(skip() as string);
+    const study = ['study', 'emergence', '--series', series, '--steps', '0,6', '--hook', 'blocks.0.hook_resid_post', '--pairs', '12', '--latents', '16', '--batch', '8', '--sae-steps', '10', '--splice-samples', '4', '--device', 'cpu'];
+    const local = join(root, 'emergence-local');
+    const l = cli(...study, '--out', local);
+    assert.equal(l.code, 0, l.err);
+    const out = join(root, 'emergence-slurm');
+    const s = cli(...study, '--out', out, '--slurm', '--slurm-partition', cluster!.partition);
+    assert.equal(s.code, 0, s.err);
+    assert.match(s.out, /submitted 2 shards/);
+    const sub = planOf(out).submissions[0];
+    await waitForJobs(cluster!, [sub.arrayJob, sub.mergeJob]);
+    const [a, b] = [readJson(join(local, 'summary.json')), readJson(join(out, 'summary.json'))];
+    assert.equal(b.finished, true);
+    assert.deepEqual(b.rows, a.rows);
+    assert.deepEqual(b.matched, a.matched);
+    const warm = cli(...study, '--warm-start', '--out', join(root, 'emergence-warm'), '--slurm', '--slurm-partition', cluster!.partition);
+    assert.equal(warm.code, 1);
+    assert.match(warm.err, /--warm-start: warm-started SAEs are trained one checkpoint after another/);
+  });
+
   test('a sharded trace experiment (length × hops) merges to what a local one writes', async (t) => {
     if (skip()) return t.skip(skip() as string);
     const trace = ['trace-experiment', '--model', model, '--lens', '4', '--hops', '1,2', '--n', '2', '--include-heuristic', '--include-wrong', '--device', 'cpu'];

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { EmergenceSettings } from '../../engine/src/api/studies';
 import { openSafetensors } from '../../engine/src/checkpoint/safetensors';
 import { BROWSER_FILE, type BrowsedLatent, type EmergenceRow, type EmergenceSummary, LATENTS_FILE, RESULT_FILE, runEmergenceStudy, SAE_FILE } from '../../engine/src/studies/emergence';
-import { stepFolder } from '../../engine/src/studies/influence';
+import { stepFolder } from '../../engine/src/studies/layout';
 import { Sae } from '../../engine/src/sae/sae';
 import { SERIES_STEPS, tinySeries } from './tinySeries';
 

@@ -11,9 +11,10 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { z } from 'zod';
-import type { InfluenceSummary } from '../studies/influence';
+import type { BrowsedLatent } from '../studies/emergence';
+import type { StudySummary } from '../studies/kinds';
 import { SlurmOptions, type SlurmStatus, type SlurmSubmitted } from './slurm';
-import { InfluenceSettings } from './studies';
+import { StudyChoice, type StudySettings } from './studies';
 import type { ModelInfo, PatchGrid, Prediction, TopToken } from './types';
 
 /** A request whose params have a schema. */
@@ -161,10 +162,13 @@ export interface RunnableInfo {
   /** Sequence lengths used when the user gives none. */
   defaultLengths: number[];
   /** A study's settings when the user changes none (its series: the embedded model's, when installed). */
-  studyDefaults?: Omit<InfluenceSettings, 'series'> & { series?: string };
+  studyDefaults?: StudyDefaults;
   /** Data sets a study can be given by name (besides a JSON-lines file). */
   studyData?: string[];
 }
+
+/** A study's settings as the runner's form starts: any of them, the series left open. */
+export type StudyDefaults = StudySettings extends infer S ? (S extends StudySettings ? Omit<S, 'series'> & { series?: string } : never) : never;
 
 export interface BenchCatalog {
   runnables: RunnableInfo[];
@@ -251,13 +255,8 @@ export const listResultsRequest = new Request<ListResultsParams, RunSummary[]>('
 
 // ---- developmental studies ----------------------------------------------------------------
 
-export const StudyCreateParams = z.object({
-  /** A study `RunnableInfo.id`. */
-  id: text(256),
-  settings: InfluenceSettings,
-  /** Folder that receives the new study folder (`<id>_<time>/`). */
-  resultsDir: path,
-});
+/** A study (`id`, a study `RunnableInfo.id`) with its settings, and the folder that receives the new study folder (`<id>_<time>/`). */
+export const StudyCreateParams = z.intersection(StudyChoice, z.object({ resultsDir: path }));
 export type StudyCreateParams = z.infer<typeof StudyCreateParams>;
 /** Checks a study's settings (its series is read) and makes its folder; `study/run` then runs it. */
 export const studyCreateRequest = new Request<StudyCreateParams, { dir: string }>('study/create', StudyCreateParams);
@@ -283,11 +282,11 @@ export type StudyRunParams = z.infer<typeof StudyRunParams>;
  * Runs a study folder to the end with its own settings: a new one, or an unfinished one resumed
  * (finished checkpoints and chains are kept). Resolves with its summary.
  */
-export const studyRunRequest = new Request<StudyRunParams, InfluenceSummary>('study/run', StudyRunParams);
+export const studyRunRequest = new Request<StudyRunParams, StudySummary>('study/run', StudyRunParams);
 
 export const StudySubmitParams = z.object({ dir: path, device, slurm: SlurmOptions });
 export type StudySubmitParams = z.infer<typeof StudySubmitParams>;
-/** Sends a study folder (made by study/create) to Slurm: a shard per checkpoint × chain, then a merge job. */
+/** Sends a study folder (made by study/create) to Slurm: a shard per checkpoint (× chain, for a sampling study), then a merge job. */
 export const studySubmitRequest = new Request<StudySubmitParams, SlurmSubmitted>('study/submit', StudySubmitParams);
 
 export const SlurmDirParams = z.object({ dir: path });
@@ -306,7 +305,7 @@ export const listStudiesRequest = new Request<ListResultsParams, StudyRunInfo[]>
 export const StudyDirParams = z.object({ dir: path });
 export type StudyDirParams = z.infer<typeof StudyDirParams>;
 /** A study folder's summary so far (its curves). */
-export const studyResultRequest = new Request<StudyDirParams, InfluenceSummary>('study/result', StudyDirParams);
+export const studyResultRequest = new Request<StudyDirParams, StudySummary>('study/result', StudyDirParams);
 
 export const StudyMatrixParams = z.object({
   dir: path,
@@ -323,6 +322,27 @@ export interface StudyMatrix {
 }
 /** One checkpoint's BIF matrix. */
 export const studyMatrixRequest = new Request<StudyMatrixParams, StudyMatrix>('study/matrix', StudyMatrixParams);
+
+export const StudyStepParams = z.object({ dir: path, step: z.number().int().min(0) });
+export type StudyStepParams = z.infer<typeof StudyStepParams>;
+/** An emergence study's latent browser at one checkpoint: latents worth a look, and the samples their strongest activations are in. */
+export interface LatentBrowser {
+  latents: BrowsedLatent[];
+  /** The samples named by the latents' top activations: text, group and each token's character span. */
+  samples: { index: number; text: string; group: string; tokens: [number, number][] }[];
+}
+export const studyLatentsRequest = new Request<StudyStepParams, LatentBrowser>('study/latents', StudyStepParams);
+
+export const SeriesInfoParams = z.object({ series: path });
+export type SeriesInfoParams = z.infer<typeof SeriesInfoParams>;
+export interface SeriesInfo {
+  name: string;
+  steps: number[];
+  /** The block hook points of its last checkpoint, in forward order. */
+  hooks: string[];
+}
+/** What a checkpoint series holds, for the runner's pickers (checked as a study would read it). */
+export const seriesInfoRequest = new Request<SeriesInfoParams, SeriesInfo>('series/info', SeriesInfoParams);
 
 // ---- notifications (engine → client) ----------------------------------------------------
 

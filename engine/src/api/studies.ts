@@ -100,3 +100,20 @@ export const EmergenceSettings = z.object({
   birthAccuracy: finite.gt(0.5).max(1),
 });
 export type EmergenceSettings = z.infer<typeof EmergenceSettings>;
+
+/** The studies, by the id the CLI, the runner and `study/create` know them by. */
+export const STUDY_IDS = ['influence', 'emergence'] as const;
+export type StudyId = (typeof STUDY_IDS)[number];
+
+/** A study and its settings, as the runner sends them and `study/create` takes them. */
+export const StudyChoice = z.discriminatedUnion('id', [
+  z.object({ id: z.literal('influence'), settings: InfluenceSettings }),
+  z.object({ id: z.literal('emergence'), settings: EmergenceSettings }),
+]);
+export type StudyChoice = z.infer<typeof StudyChoice>;
+export type StudySettings = StudyChoice['settings'];
+
+/** Which study a folder's `study.json` belongs to (each study's settings have a field of their own; folders from before the others were influence studies). */
+export function studyIdOf(settings: StudySettings): StudyId {
+  return 'sae' in settings ? 'emergence' : 'influence';
+}

@@ -1,6 +1,6 @@
 /**
  * Runs split into Slurm shards: planning a benchmark suite (a shard per experiment × model ×
- * length) and a study (a shard per checkpoint × chain) — a trace experiment plans its own from its
+ * length) and a study (a shard per checkpoint, or checkpoint × chain) — a trace experiment plans its own from its
  * command line — submitting, resubmitting what did not finish, their status, and running one shard.
  */
 import { resolve } from 'node:path';
@@ -8,7 +8,7 @@ import type { ShardProgress } from '../api/protocol';
 import type { SlurmOptions, SlurmStatus, SlurmSubmitted } from '../api/slurm';
 import { IntrospectError } from '../errors';
 import { readStudySettings } from '../studies/folders';
-import { prepareInfluenceStudy } from '../studies/influence';
+import { studyShards } from '../studies/kinds';
 import type { Suite } from '../tasks/config';
 import { prepareSuite, readSuitePlan } from '../tasks/runner';
 import { hasPlan, isDone, type Job, markDone, readPlan, type Shard, type SlurmPlan, writePlan } from './plan';
@@ -41,17 +41,13 @@ export function submitSuite(suite: Suite, models: string[], outDir: string, m: {
   return planAndSubmit(dirs[0], 'bench', shards, ['resume', dirs[0], ...device], options);
 }
 
-/** A study folder (its settings written) as shards, one per checkpoint × chain; the merge resumes the study, which finds every chain recorded. */
+/** A study folder (its settings written) as shards, one per checkpoint (× chain, for a sampling study); the merge resumes the study, which finds every shard's work done. */
 export function submitStudy(dir: string, device: string, options: SlurmOptions): SlurmSubmitted {
-  const settings = readStudySettings(dir);
-  const { series } = prepareInfluenceStudy(settings, dir);
   const flags = ['--device', device];
-  const shards = series.flatMap((c) =>
-    Array.from({ length: settings.sampling.chains }, (_, chain) => ({
-      name: `step-${c.step}-chain-${chain}`,
-      what: `step ${c.step}, chain ${chain}`,
-      args: ['resume', dir, '--shard-step', String(c.step), '--shard-chain', String(chain), ...flags],
-    })),
+  const shards = studyShards(readStudySettings(dir), dir).map(({ step, chain }) =>
+    chain === undefined
+      ? { name: `step-${step}`, what: `step ${step}`, args: ['resume', dir, '--shard-step', String(step), ...flags] }
+      : { name: `step-${step}-chain-${chain}`, what: `step ${step}, chain ${chain}`, args: ['resume', dir, '--shard-step', String(step), '--shard-chain', String(chain), ...flags] },
   );
   return planAndSubmit(dir, 'study', shards, ['resume', dir, ...flags], options);
 }

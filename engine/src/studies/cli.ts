@@ -23,8 +23,8 @@ import { embeddedSeriesDir } from '../embedded';
 import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
 import { submitStudy } from '../slurm/runs';
 import { prepareInfluenceStudy, runInfluenceStudy } from './influence';
-import { analyseCheckpoint, type EmergenceSummary, readEmergenceRow, runEmergenceStudy } from './emergence';
-import { SETTINGS_FILE } from './influence';
+import { analyseCheckpoint, type EmergenceSummary, prepareEmergenceStudy, readEmergenceRow, runEmergenceStudy } from './emergence';
+import { SETTINGS_FILE } from './layout';
 import { checkSameRun, SAMPLING_DEFAULTS, sampleCheckpoint } from './sampleCheckpoint';
 
 const SAMPLING_FLAGS = {
@@ -195,7 +195,7 @@ const SAE_FLAGS = {
 } as const satisfies Flags;
 
 const SAE_USAGE = `[--hook ${E.hook}] [--positions ${POSITION_KINDS.join('|')}] [--data ${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs ${E.pairs}] [--sae ${SAE_KINDS.join('|')}] [--latents ${E.sae.latents}] [--k ${E.sae.k}] [--l1 ${E.sae.l1}] [--lr ${E.sae.lr}] [--clip ${E.sae.clip}] [--batch ${E.sae.batch}] [--sae-steps ${E.sae.steps}] [--seed 0] [--splice-samples ${E.spliceSamples}] [--train-fraction ${E.trainFraction}] [--device auto|cpu|webgpu|cuda] --out DIR`;
-export const EMERGENCE_USAGE = `introspect study emergence [--series DIR|org/name|list.json] [--steps 0,100,5000-10000/500] [--warm-start] [--birth-accuracy ${E.birthAccuracy}] ${SAE_USAGE}`;
+export const EMERGENCE_USAGE = `introspect study emergence [--series DIR|org/name|list.json] [--steps 0,100,5000-10000/500] [--warm-start] [--birth-accuracy ${E.birthAccuracy}] ${SAE_USAGE} ${SLURM_USAGE}`;
 export const SAE_TRAIN_USAGE = `introspect sae train --model DIR ${SAE_USAGE}`;
 
 type SaeValues = { [K in keyof typeof SAE_FLAGS]?: (typeof SAE_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -232,11 +232,16 @@ function emergenceSettings(v: SaeValues, series: string, steps: number[] | undef
 }
 
 async function runEmergenceCommand(argv: string[]): Promise<void> {
-  const { values: v } = parse(argv, { ...SAE_FLAGS, series: { type: 'string' }, steps: { type: 'string' }, 'birth-accuracy': { type: 'string', default: String(E.birthAccuracy) } });
+  const { values: v } = parse(argv, { ...SAE_FLAGS, series: { type: 'string' }, steps: { type: 'string' }, 'birth-accuracy': { type: 'string', default: String(E.birthAccuracy) }, ...SLURM_FLAGS });
   const out = required(v.out, '--out');
   const birth = positiveNumber(v['birth-accuracy'], '--birth-accuracy');
   if (birth <= 0.5 || birth > 1) throw new IntrospectError(`must be in (0.5, 1], got ${birth}`, '--birth-accuracy');
   const settings = emergenceSettings(v, v.series ?? embeddedSeriesDir(), v.steps ? stepList(v.steps, '--steps') : undefined, birth);
+  const slurm = slurmOptions(v);
+  if (slurm) {
+    prepareEmergenceStudy(settings, out);
+    return printSubmitted(submitStudy(out, modelOptions(v).device, slurm));
+  }
   const summary = await runEmergenceStudy(settings, out, { onProgress: bar(), device: modelOptions(v).device });
   console.log(`wrote ${out}: ${summary.rows.length} checkpoints of ${summary.series}`);
   printEmergence(summary);

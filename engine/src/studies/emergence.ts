@@ -25,7 +25,7 @@ import { type SaeLogEntry, trainSae } from '../sae/train';
 import { studyData } from './data/index';
 import type { StudySample } from './data/samples';
 import { observedSamples } from './data/tokenize';
-import { DATA_FILE, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './influence';
+import { DATA_FILE, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './layout';
 import { plotOverSteps } from './plots';
 import { checkSameRun } from './sampleCheckpoint';
 import { readSeries, seriesName } from './series';
@@ -138,7 +138,8 @@ export async function analyseCheckpoint(modelDir: string, step: number, samples:
       warmStart: warm,
       device: hooks.device,
       signal: hooks.signal,
-      onProgress: (done, steps, e) => hooks.onProgress?.(1 + done, `SAE step ${done}/${steps}, mse ${e.mse.toFixed(3)}, L0 ${e.l0.toFixed(1)}`),
+      // A report per 1 % of the steps: an SAE step can take well under a millisecond, and a report per step floods a client.
+      onProgress: (done, steps, e) => (done % Math.max(1, Math.floor(steps / 100)) === 0 || done === steps) && hooks.onProgress?.(1 + done, `SAE step ${done}/${steps}, mse ${e.mse.toFixed(3)}, L0 ${e.l0.toFixed(1)}`),
     });
     await sae.save(join(dir, SAE_FILE), { step: String(step), model: modelDir });
     writeJsonAtomic(join(dir, 'sae-log.json'), log);

@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import type { InfluenceSettings } from '../api/studies';
-import type { Device } from '../api/types';
 import { writeJsonAtomic } from '../atomicWrite';
 import { IntrospectError } from '../errors';
 import { chainSteps } from '../sampling/chain';
@@ -15,6 +14,7 @@ import type { BifBlock } from '../slt/bif';
 import { bindingData } from './data/binding';
 import { studyData } from './data/index';
 import type { StudySample } from './data/samples';
+import { DATA_FILE, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './layout';
 import { plotOverSteps } from './plots';
 import { type CheckpointResult, checkSameRun, finishedResult, sampleCheckpoint } from './sampleCheckpoint';
 import { readSeries, seriesName } from './series';
@@ -43,18 +43,6 @@ export interface InfluenceSummary {
   planned: number[];
   events: CurveEvent[];
   finished: boolean;
-}
-
-export const SUMMARY_FILE = 'summary.json';
-export const SETTINGS_FILE = 'study.json';
-/** The study's samples, as generated or read. */
-export const DATA_FILE = 'data.json';
-export const stepFolder = (outDir: string, step: number) => join(outDir, `step-${step}`);
-
-export interface StudyHooks {
-  signal?: AbortSignal;
-  onProgress?: (done: number, total: number, message: string) => void;
-  device?: Device;
 }
 
 /** A study's series and data, its settings recorded in (or checked against) its folder. */

@@ -9,7 +9,10 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { SeriesInfo } from '../api/protocol';
+import { specFromConfig } from '../arch/families';
 import { hubCacheDir, readJsonFile } from '../checkpoint/folder';
+import { allHookNames } from '../hooks';
 import { IntrospectError } from '../errors';
 
 export interface Checkpoint {
@@ -97,4 +100,13 @@ function checkModelFolder(c: Checkpoint): void {
 export function seriesName(source: string): string {
   const b = basename(resolve(source));
   return b.startsWith('models--') ? b.slice('models--'.length).replace('--', '/') : b === 'series' ? basename(dirname(resolve(source))) : b;
+}
+
+/** A series' name, steps and the block hook points of its last checkpoint (for pickers). */
+export function seriesInfo(source: string): SeriesInfo {
+  const series = readSeries(source);
+  const last = series[series.length - 1];
+  const file = join(last.dir, 'config.json');
+  const { spec } = specFromConfig(readJsonFile(file), file);
+  return { name: seriesName(source), steps: series.map((c) => c.step), hooks: allHookNames(spec.nLayers).filter((h) => h !== 'logits') };
 }

@@ -88,7 +88,10 @@ export async function runResumeCommand(argv: string[]): Promise<void> {
   const target = positionals[0];
   const slurm = slurmOptions(v);
   if (slurm) return printSubmitted(resubmit(target, slurm));
-  if (v['shard-step'] !== undefined) return runStudyShard(target, integer(v['shard-step'], '--shard-step'), integer(v['shard-chain'], '--shard-chain'), modelOptions(v).device);
+  if (v['shard-step'] !== undefined) {
+    const chain = v['shard-chain'] === undefined ? {} : { chain: integer(v['shard-chain'], '--shard-chain') };
+    return runStudyShard(target, { step: integer(v['shard-step'], '--shard-step'), ...chain }, modelOptions(v).device);
+  }
   if (v.shard) {
     const pool = new ModelPool(benchmarkModelLoader(modelOptions(v)));
     try {

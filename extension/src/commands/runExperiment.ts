@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { listRunnablesRequest, type RunKind } from '../../../engine/src/api/protocol';
+import { StudyChoice } from '../../../engine/src/api/studies';
 import type { EngineClient } from '../engine/client';
 import type { RunnerView } from '../runner/view';
 import { readSettings } from '../settings';
@@ -31,7 +32,7 @@ async function runKind(engine: EngineClient, runner: RunnerView, kind: RunKind):
     const series = await chooseSeries(pick.runnable.studyDefaults?.series);
     if (!series) return;
     await vscode.commands.executeCommand(CommandId.OpenRunner);
-    await runner.runStudy(pick.runnable.id, { ...pick.runnable.studyDefaults!, series });
+    await runner.runStudy(StudyChoice.parse({ id: pick.runnable.id, settings: { ...pick.runnable.studyDefaults, series } }));
     return;
   }
   // The model the engine has loaded: the chosen one, or the embedded one when none is chosen.

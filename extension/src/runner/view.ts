@@ -13,6 +13,7 @@ import {
   listRunnablesRequest,
   listStudiesRequest,
   type ProgressParams,
+  seriesInfoRequest,
   type RunSummary,
   slurmResubmitRequest,
   studyCreateRequest,
@@ -20,7 +21,7 @@ import {
   studySubmitRequest,
 } from '../../../engine/src/api/protocol';
 import type { SlurmSubmitted } from '../../../engine/src/api/slurm';
-import type { InfluenceSettings } from '../../../engine/src/api/studies';
+import type { StudyChoice } from '../../../engine/src/api/studies';
 import { type BrowseField, FromRunner, type ModelChoice, type ResultsList, RUNNER_VIEW_ID, type RunRequest, type ToRunner } from '../../../webview/src/runner/protocol';
 import type { EngineClient } from '../engine/client';
 import { CancelledError } from '../engine/process';
@@ -47,28 +48,47 @@ const BODY = `
 <div id="study-form" hidden>
   <label for="series">Checkpoint series</label>
   <div class="row"><vscode-textfield id="series" placeholder="a folder of step-N/ checkpoints"></vscode-textfield><vscode-button id="browse-series" secondary>Browse…</vscode-button></div>
+  <div id="series-hint" class="hint"></div>
   <label for="data">Data</label>
   <div class="row"><vscode-textfield id="data"></vscode-textfield><vscode-button id="browse-data" secondary>File…</vscode-button></div>
   <div id="data-hint" class="hint"></div>
   <label for="pairs">Pairs generated</label>
   <vscode-textfield id="pairs" type="number"></vscode-textfield>
-  <label for="sampler">Sampler</label>
-  <vscode-single-select id="sampler"><vscode-option value="rmsprop-sgld">RMSProp-SGLD</vscode-option><vscode-option value="sgld">SGLD</vscode-option></vscode-single-select>
-  <div class="row">
-    <div><label for="chains">Chains</label><vscode-textfield id="chains" type="number"></vscode-textfield></div>
-    <div><label for="draws">Draws</label><vscode-textfield id="draws" type="number"></vscode-textfield></div>
+  <div id="influence-fields">
+    <label for="sampler">Sampler</label>
+    <vscode-single-select id="sampler"><vscode-option value="rmsprop-sgld">RMSProp-SGLD</vscode-option><vscode-option value="sgld">SGLD</vscode-option></vscode-single-select>
+    <div class="row">
+      <div><label for="chains">Chains</label><vscode-textfield id="chains" type="number"></vscode-textfield></div>
+      <div><label for="draws">Draws</label><vscode-textfield id="draws" type="number"></vscode-textfield></div>
+    </div>
+    <div class="row">
+      <div><label for="epsilon">Step size ε</label><vscode-textfield id="epsilon"></vscode-textfield></div>
+      <div><label for="nbeta">nβ</label><vscode-textfield id="nbeta" placeholder="batch / ln batch"></vscode-textfield></div>
+      <div><label for="gamma">γ</label><vscode-textfield id="gamma"></vscode-textfield></div>
+    </div>
+    <label for="restrict">Weights sampled</label>
+    <vscode-textfield id="restrict" placeholder="full, l0, l0.attn, l0.mlp, l0.h1, embed, unembed"></vscode-textfield>
   </div>
-  <div class="row">
-    <div><label for="epsilon">Step size ε</label><vscode-textfield id="epsilon"></vscode-textfield></div>
-    <div><label for="nbeta">nβ</label><vscode-textfield id="nbeta" placeholder="batch / ln batch"></vscode-textfield></div>
-    <div><label for="gamma">γ</label><vscode-textfield id="gamma"></vscode-textfield></div>
+  <div id="emergence-fields" hidden>
+    <label for="hook">Hook point</label>
+    <vscode-single-select id="hook"></vscode-single-select>
+    <label for="positions">Tokens</label>
+    <vscode-single-select id="positions"><vscode-option value="claim">the claimed value</vscode-option><vscode-option value="last">the last token</vscode-option><vscode-option value="all">every token</vscode-option></vscode-single-select>
+    <div class="row">
+      <div><label for="sae-kind">SAE</label><vscode-single-select id="sae-kind"><vscode-option value="relu">ReLU (L1)</vscode-option><vscode-option value="topk">TopK</vscode-option></vscode-single-select></div>
+      <div><label for="latents">Latents</label><vscode-textfield id="latents" type="number"></vscode-textfield></div>
+    </div>
+    <div class="row">
+      <div><label for="k">k (TopK)</label><vscode-textfield id="k" type="number"></vscode-textfield></div>
+      <div><label for="l1">λ (ReLU)</label><vscode-textfield id="l1"></vscode-textfield></div>
+      <div><label for="sae-steps">SAE steps</label><vscode-textfield id="sae-steps" type="number"></vscode-textfield></div>
+    </div>
+    <vscode-checkbox id="warm-start" label="Start each checkpoint's SAE from the previous one's"></vscode-checkbox>
   </div>
-  <label for="restrict">Weights sampled</label>
-  <vscode-textfield id="restrict" placeholder="full, l0, l0.attn, l0.mlp, l0.h1, embed, unembed"></vscode-textfield>
 </div>
 <div id="slurm-row" hidden>
   <vscode-checkbox id="slurm" label="Submit to Slurm"></vscode-checkbox>
-  <div class="hint">As a Slurm job array, a shard per model × length (a study: per checkpoint × chain), then a merge job. Partition and resources: the introspect.slurm settings.</div>
+  <div class="hint">As a Slurm job array, a shard per model × length (a study: per checkpoint, or checkpoint × chain), then a merge job. Partition and resources: the introspect.slurm settings.</div>
 </div>
 <div class="row">
   <vscode-button id="run">Run</vscode-button>
@@ -137,16 +157,16 @@ export class RunnerView implements vscode.WebviewViewProvider {
   }
 
   /** Starts a study in a new folder of the results folder (here, or on Slurm), its results panel open beside. */
-  async runStudy(id: string, settings: InfluenceSettings, slurm = false): Promise<void> {
+  async runStudy(study: StudyChoice, slurm = false): Promise<void> {
     try {
       const s = readSettings();
-      const { dir } = await this.engine.request(studyCreateRequest, { id, settings, resultsDir: resultsFolder(s, this.context) });
+      const { dir } = await this.engine.request(studyCreateRequest, { ...study, resultsDir: resultsFolder(s, this.context) });
       if (slurm) {
         this.studies.show(dir);
-        await this.submitAndFollow(`Introspect: ${id} study on Slurm`, () => this.engine.request(studySubmitRequest, { dir, device: s.device, slurm: s.slurm }));
+        await this.submitAndFollow(`Introspect: ${study.id} study on Slurm`, () => this.engine.request(studySubmitRequest, { dir, device: s.device, slurm: s.slurm }));
         return;
       }
-      await this.runStudyDir(dir, `Introspect: ${id} study`);
+      await this.runStudyDir(dir, `Introspect: ${study.id} study`);
     } catch (err) {
       this.fail(err);
     }
@@ -242,7 +262,14 @@ export class RunnerView implements vscode.WebviewViewProvider {
         await this.run(m.request, m.slurm);
         break;
       case 'runStudy':
-        await this.runStudy(m.id, m.settings, m.slurm);
+        await this.runStudy(m.study, m.slurm);
+        break;
+      case 'seriesInfo':
+        try {
+          this.send({ type: 'seriesInfo', series: m.series, info: await this.engine.request(seriesInfoRequest, { series: m.series }) });
+        } catch (err) {
+          this.send({ type: 'seriesInfo', series: m.series, error: (err as Error).message });
+        }
         break;
       case 'watchSlurm':
         await this.watchSlurm(m.dir);

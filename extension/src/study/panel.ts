@@ -1,10 +1,10 @@
 /**
  * Study results panels: one webview panel per study folder, restorable after a reload. It shows
- * the folder's summary and asks again every few seconds while the study is unfinished, so a
+ * the folder's summary (each study its own sections) and asks again every few seconds while the study is unfinished, so a
  * running study (from the runner or the command line) fills in checkpoint by checkpoint.
  */
 import * as vscode from 'vscode';
-import { studyMatrixRequest, studyResultRequest } from '../../../engine/src/api/protocol';
+import { studyLatentsRequest, studyMatrixRequest, studyResultRequest } from '../../../engine/src/api/protocol';
 import { FromStudy, STUDY_VIEW_TYPE, type StudyState, type ToStudy } from '../../../webview/src/study/protocol';
 import type { EngineClient } from '../engine/client';
 import { webviewHtml, webviewOptions } from '../webviews/html';
@@ -15,6 +15,7 @@ const BODY = `
 <div id="meta"></div>
 <div id="status"></div>
 <div id="empty" class="hint">No checkpoint has finished yet.</div>
+<section id="influence" hidden>
 <div class="controls"><label>Losses<vscode-single-select id="observable"></vscode-single-select></label></div>
 <h2>Mean BIF between groups</h2>
 <div class="chart"><canvas id="bif-chart"></canvas></div>
@@ -24,7 +25,22 @@ const BODY = `
 <h2>BIF between samples</h2>
 <div class="controls"><label>Checkpoint<vscode-single-select id="step"></vscode-single-select></label></div>
 <div id="matrix-wrap"><canvas id="matrix"></canvas></div>
-<div id="matrix-legend"></div>`;
+<div id="matrix-legend"></div>
+</section>
+<section id="emergence" hidden>
+<h2>Correct vs incorrect: held-out accuracy</h2>
+<div class="chart"><canvas id="emergence-chart"></canvas></div>
+<div id="birth"></div>
+<h2>SAE quality</h2>
+<div class="chart"><canvas id="sae-chart"></canvas></div>
+<h2>Latent browser</h2>
+<div class="controls">
+  <label>Checkpoint<vscode-single-select id="latent-step"></vscode-single-select></label>
+  <label>Latent<vscode-single-select id="latent"></vscode-single-select></label>
+</div>
+<div id="latent-meta"></div>
+<div id="latent-samples"></div>
+</section>`;
 
 const POLL_MS = 2000;
 
@@ -84,6 +100,7 @@ export class StudyPanels {
           shown = '';
           await refresh();
         } else if (m.type === 'matrix') send({ type: 'matrix', step: m.step, observable: m.observable, matrix: await this.engine.request(studyMatrixRequest, { dir, step: m.step, observable: m.observable }) });
+        else if (m.type === 'latents') send({ type: 'latents', step: m.step, browser: await this.engine.request(studyLatentsRequest, { dir, step: m.step }) });
       } catch (err) {
         send({ type: 'error', message: `Error: ${(err as Error).message}` });
       }

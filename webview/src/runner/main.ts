@@ -1,6 +1,7 @@
 /**
  * The experiment-runner side panel: pick a suite (models, lengths, samples) or a study (a
- * checkpoint series, data, sampler settings); launch; follow progress; see a suite's accuracy
+ * checkpoint series, data, and the study's own settings: the sampler's, or the SAE's and its hook
+ * point, picked from the series' hook points); launch; follow progress; see a suite's accuracy
  * against length when done; open past runs and studies from the results folder, resume unfinished
  * ones, follow those sent to Slurm.
  */
@@ -11,8 +12,8 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Title, Tooltip } from 'chart.js';
-import type { RunnableInfo, RunSummary, StudyRunInfo } from '../../../engine/src/api/protocol';
-import type { InfluenceSettings } from '../../../engine/src/api/studies';
+import type { RunnableInfo, RunSummary, SeriesInfo, StudyDefaults, StudyRunInfo } from '../../../engine/src/api/protocol';
+import type { EmergenceSettings, InfluenceSettings, StudyChoice } from '../../../engine/src/api/studies';
 import { accuracySeries } from './series';
 import type { FromRunner, ModelChoice, ResultsList, ToRunner } from './protocol';
 import './style.css';
@@ -67,15 +68,47 @@ function describe(r: RunnableInfo): void {
     return;
   }
   const d = r.studyDefaults!;
-  const o = d.sampling;
+  $('influence-fields').hidden = !('sampling' in d);
+  $('emergence-fields').hidden = !('sae' in d);
   $('series').value = d.series ?? '';
   $('data').value = d.data;
   $('data-hint').textContent = `${r.studyData?.join(', ')}, or a .jsonl file of {"text", "group"} lines`;
   $('pairs').value = String(d.pairs);
-  $('sampler').value = o.sampler;
-  for (const [id, v] of [['chains', o.chains], ['draws', o.draws], ['epsilon', o.epsilon], ['gamma', o.gamma]] as const) $(id).value = String(v);
-  $('nbeta').value = o.nbeta === undefined ? '' : String(o.nbeta);
-  $('restrict').value = o.restrict;
+  if ('sampling' in d) {
+    const o = d.sampling;
+    $('sampler').value = o.sampler;
+    for (const [id, v] of [['chains', o.chains], ['draws', o.draws], ['epsilon', o.epsilon], ['gamma', o.gamma]] as const) $(id).value = String(v);
+    $('nbeta').value = o.nbeta === undefined ? '' : String(o.nbeta);
+    $('restrict').value = o.restrict;
+  } else {
+    const o = d.sae;
+    $('positions').value = d.positions;
+    $('sae-kind').value = o.kind;
+    for (const [id, v] of [['latents', o.latents], ['k', o.k], ['l1', o.l1], ['sae-steps', o.steps]] as const) $(id).value = String(v);
+    $<HTMLElement & { checked: boolean }>('warm-start').checked = o.warmStart;
+    askSeries();
+  }
+}
+
+/** The hook picker offers the series' own hook points, so the series is asked about when it changes. */
+let seriesTimer: ReturnType<typeof setTimeout> | undefined;
+function askSeries(): void {
+  clearTimeout(seriesTimer);
+  seriesTimer = setTimeout(() => {
+    const series = $('series').value.trim();
+    if (series && !$('emergence-fields').hidden) post({ type: 'seriesInfo', series });
+  }, 300);
+}
+
+function showSeries(series: string, info: SeriesInfo | undefined, error: string | undefined): void {
+  if (series !== $('series').value.trim()) return;
+  $('series-hint').textContent = info ? `${info.name}: ${info.steps.length} checkpoints, steps ${info.steps[0]}–${info.steps[info.steps.length - 1]}` : `Cannot read this series: ${error}`;
+  if (!info) return;
+  const d = selected()?.studyDefaults;
+  const current = $('hook').value;
+  const wanted = info.hooks.includes(current) ? current : d && 'hook' in d && info.hooks.includes(d.hook) ? d.hook : info.hooks.filter((h) => h.endsWith('hook_resid_post')).pop()!;
+  $('hook').replaceChildren(...info.hooks.map((h) => option(h, h)));
+  $('hook').value = wanted;
 }
 
 function setModels(models: ModelChoice[], keepTicks = false): void {
@@ -182,36 +215,11 @@ function collectRequest(): FromRunner | undefined {
     return n;
   };
   if (r.kind === 'study') {
-    const positive = (id: string, what: string) => {
-      const x = Number($(id).value);
-      if (!(x > 0)) problems.push(`${what} must be a positive number`);
-      return x;
-    };
-    const d = r.studyDefaults!;
-    const nbeta = $('nbeta').value.trim();
-    const gamma = Number($('gamma').value);
-    if (!(gamma >= 0)) problems.push('γ must be a number ≥ 0');
-    const settings: InfluenceSettings = {
-      ...d,
-      series: $('series').value.trim(),
-      data: $('data').value.trim(),
-      pairs: whole('pairs', 'pairs'),
-      samplingData: $('data').value.trim() === 'binding-correctness' ? 'binding' : 'study',
-      sampling: {
-        ...d.sampling,
-        sampler: $('sampler').value as InfluenceSettings['sampling']['sampler'],
-        chains: whole('chains', 'chains'),
-        draws: whole('draws', 'draws'),
-        epsilon: positive('epsilon', 'ε'),
-        ...(nbeta ? { nbeta: positive('nbeta', 'nβ') } : {}),
-        gamma,
-        restrict: $('restrict').value.trim() || 'full',
-      },
-    };
-    if (!settings.series) problems.push('choose a checkpoint series');
-    if (!settings.data) problems.push('name the data');
+    const study = studyChoice(r.id, r.studyDefaults!, whole, problems);
+    if (!study.settings.series) problems.push('choose a checkpoint series');
+    if (!study.settings.data) problems.push('name the data');
     if (problems.length) return cannot(problems);
-    return { type: 'runStudy', id: r.id, settings, slurm: toSlurm() };
+    return { type: 'runStudy', study, slurm: toSlurm() };
   }
   const models = Array.from($('models').querySelectorAll<HTMLElement & { checked: boolean }>('vscode-checkbox')).filter((c) => c.checked).map((c) => c.dataset.dir!);
   const lengths = $('lengths').value.split(/[\s,]+/).filter(Boolean).map(Number);
@@ -220,6 +228,50 @@ function collectRequest(): FromRunner | undefined {
   const n = whole('samples', 'samples');
   if (problems.length) return cannot(problems);
   return { type: 'run', request: { kind: r.kind, id: r.id, models, lengths, n }, slurm: toSlurm() };
+}
+
+/** The study form's settings over the study's defaults; what is wrong goes to `problems`. */
+function studyChoice(id: string, d: StudyDefaults, whole: (id: string, what: string) => number, problems: string[]): StudyChoice {
+  const positive = (id: string, what: string) => {
+    const x = Number($(id).value);
+    if (!(x > 0)) problems.push(`${what} must be a positive number`);
+    return x;
+  };
+  const common = { series: $('series').value.trim(), data: $('data').value.trim(), pairs: whole('pairs', 'pairs') };
+  if ('sae' in d) {
+    const kind = $('sae-kind').value as EmergenceSettings['sae']['kind'];
+    const l1 = Number($('l1').value);
+    if (!(l1 >= 0)) problems.push('λ must be a number ≥ 0');
+    const settings: EmergenceSettings = {
+      ...d,
+      ...common,
+      hook: $('hook').value || d.hook,
+      positions: $('positions').value as EmergenceSettings['positions'],
+      sae: { ...d.sae, kind, latents: whole('latents', 'latents'), k: whole('k', 'k'), l1, steps: whole('sae-steps', 'SAE steps'), warmStart: $<HTMLElement & { checked: boolean }>('warm-start').checked },
+    };
+    if (kind === 'topk' && settings.sae.k > settings.sae.latents) problems.push('k must be at most the number of latents');
+    return { id: 'emergence', settings };
+  }
+  const nbeta = $('nbeta').value.trim();
+  const gamma = Number($('gamma').value);
+  if (!(gamma >= 0)) problems.push('γ must be a number ≥ 0');
+  const settings: InfluenceSettings = {
+    ...d,
+    ...common,
+    samplingData: common.data === 'binding-correctness' ? 'binding' : 'study',
+    sampling: {
+      ...d.sampling,
+      sampler: $('sampler').value as InfluenceSettings['sampling']['sampler'],
+      chains: whole('chains', 'chains'),
+      draws: whole('draws', 'draws'),
+      epsilon: positive('epsilon', 'ε'),
+      ...(nbeta ? { nbeta: positive('nbeta', 'nβ') } : {}),
+      gamma,
+      restrict: $('restrict').value.trim() || 'full',
+    },
+  };
+  if (id !== 'influence') problems.push(`unknown study ${id}`);
+  return { id: 'influence', settings };
 }
 
 const toSlurm = () => !$('slurm-row').hidden && $<HTMLElement & { checked: boolean }>('slurm').checked;
@@ -277,6 +329,10 @@ window.addEventListener('message', (e: MessageEvent<ToRunner>) => {
       break;
     case 'chosen':
       $(m.field).value = m.path;
+      if (m.field === 'series') askSeries();
+      break;
+    case 'seriesInfo':
+      showSeries(m.series, m.info, m.error);
       break;
   }
 });
@@ -288,6 +344,7 @@ $('run').addEventListener('click', () => {
   started('Starting …');
   post(msg);
 });
+$('series').addEventListener('input', askSeries);
 $('browse-series').addEventListener('click', () => post({ type: 'browse', field: 'series' }));
 $('browse-data').addEventListener('click', () => post({ type: 'browse', field: 'data' }));
 $('cancel').addEventListener('click', () => post({ type: 'cancel' }));

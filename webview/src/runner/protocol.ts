@@ -4,8 +4,8 @@
  * the engine protocol's own schemas.
  */
 import { z } from 'zod';
-import { BenchRunParams, type RunnableInfo, type RunSummary, type StudyRunInfo } from '../../../engine/src/api/protocol';
-import { InfluenceSettings } from '../../../engine/src/api/studies';
+import { BenchRunParams, type RunnableInfo, type RunSummary, type SeriesInfo, SeriesInfoParams, type StudyRunInfo } from '../../../engine/src/api/protocol';
+import { StudyChoice } from '../../../engine/src/api/studies';
 
 export interface ModelChoice {
   /** Checkpoint folder, or a reference model's name. */
@@ -41,14 +41,18 @@ export type ToRunner =
   | { type: 'failed'; message: string }
   /** The results folder listed again (after a run stopped early, say). */
   | ({ type: 'results' } & ResultsList)
-  | { type: 'chosen'; field: BrowseField; path: string };
+  | { type: 'chosen'; field: BrowseField; path: string }
+  /** What a series holds (its hook points, for the hook picker), or why it cannot be read. */
+  | { type: 'seriesInfo'; series: string; info?: SeriesInfo; error?: string };
 
 const dir = z.string().min(1).max(4096);
 export const FromRunner = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   // `slurm`: send it to Slurm instead of running it here.
   z.object({ type: z.literal('run'), request: RunRequest, slurm: z.boolean().optional() }),
-  z.object({ type: z.literal('runStudy'), id: z.string().max(256), settings: InfluenceSettings, slurm: z.boolean().optional() }),
+  z.object({ type: z.literal('runStudy'), study: StudyChoice, slurm: z.boolean().optional() }),
+  /** Asks what a series holds (answered by `seriesInfo`). */
+  SeriesInfoParams.extend({ type: z.literal('seriesInfo') }),
   /** Follow a run folder's Slurm shards again. */
   z.object({ type: z.literal('watchSlurm'), dir }),
   z.object({ type: z.literal('resumeStudy'), dir }),

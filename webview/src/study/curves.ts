@@ -1,9 +1,11 @@
-/** A study summary as chart series: each BIF block's mean and the LLC over training steps. */
+/** Study summaries as chart series: an influence study's BIF blocks and LLC, an emergence study's accuracies and SAE quality, over training steps. */
+import type { EmergenceRow, EmergenceSummary } from '../../../engine/src/studies/emergence';
 import type { InfluenceSummary } from '../../../engine/src/studies/influence';
+import type { StudySummary } from '../../../engine/src/studies/kinds';
 
 export interface Curve {
   name: string;
-  /** One point per finished checkpoint: x the step; `lo`/`hi` a band (± std over chains). */
+  /** One point per finished checkpoint: x the step; `lo`/`hi` a band (± std over chains, or a bootstrap interval). */
   points: { x: number; y: number; lo: number; hi: number }[];
 }
 
@@ -35,8 +37,39 @@ export function llcCurve(s: InfluenceSummary): Curve {
   };
 }
 
+type Interval = { value: number; lo: number; hi: number };
+const banded = (s: EmergenceSummary, name: string, get: (r: EmergenceRow) => Interval | undefined): Curve => ({
+  name,
+  points: s.rows.flatMap((r) => {
+    const v = get(r);
+    return v ? [{ x: r.step, y: v.value, lo: v.lo, hi: v.hi }] : [];
+  }),
+});
+const plain = (name: string, points: { x: number; y: number }[]): Curve => ({ name, points: points.filter((p) => Number.isFinite(p.y)).map((p) => ({ ...p, lo: p.y, hi: p.y })) });
+
+/** Held-out accuracy of telling correct from incorrect: the best SAE latent, the matched latent, both probes, and the model's own task accuracy. */
+export function emergenceCurves(s: EmergenceSummary): Curve[] {
+  return [
+    banded(s, 'best SAE latent (chosen on train)', (r) => r.correctness.top[0]?.heldOutAccuracy),
+    plain('matched latent (followed back from the last)', s.matched.map((m) => ({ x: m.step, y: m.heldOutAccuracy }))),
+    banded(s, 'logistic-regression probe', (r) => r.correctness.logistic.heldOutAccuracy),
+    banded(s, 'difference of means', (r) => r.correctness.differenceOfMeans.heldOutAccuracy),
+    plain("model's task accuracy", s.rows.map((r) => ({ x: r.step, y: r.taskAccuracy }))),
+  ];
+}
+
+export function saeQualityCurves(s: EmergenceSummary): Curve[] {
+  const perLatent = s.settings.sae.kind === 'topk' ? s.settings.sae.k : s.settings.sae.latents;
+  return [
+    plain('explained variance', s.rows.map((r) => ({ x: r.step, y: r.sae.explainedVariance }))),
+    plain('CE loss recovered', s.rows.map((r) => ({ x: r.step, y: r.sae.ceLossRecovered }))),
+    plain('dead fraction', s.rows.map((r) => ({ x: r.step, y: r.sae.deadFraction }))),
+    plain(s.settings.sae.kind === 'topk' ? 'L0 / k' : 'L0 / latents', s.rows.map((r) => ({ x: r.step, y: r.sae.l0 / perLatent }))),
+  ];
+}
+
 /** Whether the steps are best read on a log axis (they span two decades); step 0 then cannot be drawn. */
-export function logSteps(s: InfluenceSummary): boolean {
+export function logSteps(s: StudySummary): boolean {
   const xs = s.rows.map((r) => r.step).filter((x) => x > 0);
   return xs.length > 1 && Math.max(...xs) / Math.min(...xs) >= 100;
 }
