@@ -1,8 +1,8 @@
 /**
  * The developmental studies, as the CLI and the experiment runner offer them, with their defaults:
- * seed 002's experiments 1 and 2 on the embedded model's own domain.
+ * seed 002's experiments 1–4 on the embedded model's own domain.
  */
-import type { EmergenceSettings, InfluenceSettings, StudyId } from '../engine/src/api/studies';
+import type { EmergenceSettings, InfluenceSettings, StudyId, SusceptibilitySettings } from '../engine/src/api/studies';
 import { SAE_DEFAULTS } from '../engine/src/sae/train';
 import { SAMPLING_DEFAULTS } from '../engine/src/studies/sampleCheckpoint';
 
@@ -45,5 +45,24 @@ export const EMERGENCE_STUDY: StudyDefinition<EmergenceSettings> = {
   },
 };
 
+export const SUSCEPTIBILITY_STUDY: StudyDefinition<SusceptibilitySettings> = {
+  id: 'susceptibility',
+  description:
+    'Susceptibilities (seed 002, experiments 3 and 4): per checkpoint of a series, SGLD restricted to each attention head, MLP and the embeddings; how each responds to correct and incorrect samples, per token, and the UMAP of the tokens over training.',
+  defaults: {
+    data: 'binding-correctness',
+    // 32 probe samples (~3,000 tokens): every token's loss is recorded at every draw of every run.
+    pairs: 16,
+    dataSeed: 0,
+    samplingData: 'binding',
+    samplingSize: 1024,
+    samplingObserved: 32,
+    components: 'heads,mlp,embed,unembed',
+    bootstrap: 200,
+    // One run per component: fewer, shorter chains than the influence study's, the same calibrated ε, nβ and γ.
+    sampling: { ...SAMPLING_DEFAULTS, nbeta: 30, chains: 2, draws: 100, burnIn: 100 },
+  },
+};
+
 /** The studies the runner lists, in its order. */
-export const STUDIES = [INFLUENCE_STUDY, EMERGENCE_STUDY] as const;
+export const STUDIES = [INFLUENCE_STUDY, EMERGENCE_STUDY, SUSCEPTIBILITY_STUDY] as const;

@@ -24,7 +24,7 @@ import {
 } from './tasks/cli';
 import { statusLines } from './slurm/cli';
 import { runShard, runStatus } from './slurm/runs';
-import { EMERGENCE_USAGE, LLC_USAGE, runLlcCommand, runSaeCommand, runStudyCommand, SAE_TRAIN_USAGE, STUDY_USAGE } from './studies/cli';
+import { EMERGENCE_USAGE, LLC_USAGE, runLlcCommand, runSaeCommand, runStudyCommand, SAE_TRAIN_USAGE, STUDY_USAGE, SUSCEPTIBILITY_USAGE, UMAP_USAGE } from './studies/cli';
 import { runTraceCommand, runTraceExperimentCommand, TRACE_EXPERIMENT_USAGE, TRACE_USAGE } from './tracing/cli';
 
 interface Command {
@@ -130,8 +130,9 @@ const COMMANDS: Record<string, Command> = {
   errors: { summary: 'error analysis of a benchmark run', usage: ERRORS_USAGE, run: runErrorsCommand },
   compare: { summary: 'cross-model comparison table (CSV + Markdown) over all results', usage: COMPARE_USAGE, run: runCompareCommand },
   study: {
-    summary: 'a developmental study over a checkpoint series (influence: SGLD chains, LLC and BIF per checkpoint; emergence: SAEs and correctness directions per checkpoint; resumable)',
-    usage: `${STUDY_USAGE}\n      ${EMERGENCE_USAGE}`,
+    summary:
+      'a developmental study over a checkpoint series (influence: SGLD chains, LLC and BIF per checkpoint; emergence: SAEs and correctness directions per checkpoint; susceptibility: SGLD per component, χ per token and group; umap: pictures of a susceptibility study; resumable)',
+    usage: [STUDY_USAGE, EMERGENCE_USAGE, SUSCEPTIBILITY_USAGE, UMAP_USAGE].join('\n      '),
     run: runStudyCommand,
   },
   status: {

@@ -101,19 +101,41 @@ export const EmergenceSettings = z.object({
 });
 export type EmergenceSettings = z.infer<typeof EmergenceSettings>;
 
+export const SusceptibilitySettings = z.object({
+  series: z.string().min(1).max(4096),
+  steps: z.array(z.number().int().min(0)).min(1).max(100_000).optional(),
+  /** The probe data (`binding-correctness`, `code-pairs` or a JSON-lines file): its groups are the perturbation directions. */
+  data: z.string().min(1).max(4096),
+  pairs: count(100_000),
+  dataSeed: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1),
+  /** What the chains sample on, as in the influence study. */
+  samplingData: z.string().min(1).max(4096),
+  samplingSize: count(1_000_000),
+  /** Sampling-data samples whose loss is measured at every draw: L, whose rise φ = L − L(θ*) is each component's observable. */
+  samplingObserved: count(100_000),
+  /** Components, comma-separated: kinds (`heads`, `mlp`, `attn`, `layers`, `embed`, `unembed`) or restrictions (`l0.h1`, `l1.mlp+l2.mlp`). */
+  components: z.string().min(1).max(10_000),
+  /** Resamples of the draws for the intervals of the group susceptibilities. */
+  bootstrap: count(100_000),
+  /** The sampler's settings; each component restricts them to its own weights (a full run is the reference). */
+  sampling: SamplingSettings,
+});
+export type SusceptibilitySettings = z.infer<typeof SusceptibilitySettings>;
+
 /** The studies, by the id the CLI, the runner and `study/create` know them by. */
-export const STUDY_IDS = ['influence', 'emergence'] as const;
+export const STUDY_IDS = ['influence', 'emergence', 'susceptibility'] as const;
 export type StudyId = (typeof STUDY_IDS)[number];
 
 /** A study and its settings, as the runner sends them and `study/create` takes them. */
 export const StudyChoice = z.discriminatedUnion('id', [
   z.object({ id: z.literal('influence'), settings: InfluenceSettings }),
   z.object({ id: z.literal('emergence'), settings: EmergenceSettings }),
+  z.object({ id: z.literal('susceptibility'), settings: SusceptibilitySettings }),
 ]);
 export type StudyChoice = z.infer<typeof StudyChoice>;
 export type StudySettings = StudyChoice['settings'];
 
 /** Which study a folder's `study.json` belongs to (each study's settings have a field of their own; folders from before the others were influence studies). */
 export function studyIdOf(settings: StudySettings): StudyId {
-  return 'sae' in settings ? 'emergence' : 'influence';
+  return 'sae' in settings ? 'emergence' : 'components' in settings ? 'susceptibility' : 'influence';
 }

@@ -36,6 +36,7 @@ export async function createSession(
       const session = await ort.InferenceSession.create(modelPath, {
         executionProviders: [d],
         graphOptimizationLevel: 'all',
+        ...threads(),
         logSeverityLevel: 3,
       });
       const fallback = `device ${d} (fell back: ${failures.join('; ')})`;
@@ -49,6 +50,15 @@ export async function createSession(
     }
   }
   throw new IntrospectError(`no execution provider could start: ${failures.join('; ')}`, 'device');
+}
+
+/**
+ * `INTROSPECT_THREADS` caps each session's intra-op threads: worker processes sharing a machine
+ * (studies run components in parallel) each get their share instead of all the cores.
+ */
+function threads(): { intraOpNumThreads?: number } {
+  const n = Number(process.env.INTROSPECT_THREADS);
+  return Number.isInteger(n) && n > 0 ? { intraOpNumThreads: n } : {};
 }
 
 /** Why a provider cannot be used here, without trying it; undefined when it may work. */

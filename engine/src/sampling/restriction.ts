@@ -117,3 +117,28 @@ function overlaps(ranges: number[], start: number, end: number): boolean {
   for (let i = 0; i < ranges.length; i += 2) if (ranges[i] < end && ranges[i + 1] > start) return true;
   return false;
 }
+
+/** Component kinds a susceptibility study expands per layer and head. */
+export const COMPONENT_KINDS = ['heads', 'attn', 'mlp', 'layers', 'embed', 'unembed'] as const;
+
+/**
+ * A comma-separated component list as restrictions: `heads` → every `l<L>.h<H>`, `attn` → every
+ * `l<L>.attn`, `mlp` → every `l<L>.mlp`, `layers` → every `l<L>`; anything else (`embed`, `l0.h1`,
+ * `l1.mlp+l2.mlp`) is a restriction as written. Duplicates are dropped; `full` is not a component.
+ */
+export function expandComponents(list: string, spec: Pick<ModelSpec, 'nLayers' | 'nHeads'>): string[] {
+  const layers = Array.from({ length: spec.nLayers }, (_, l) => l);
+  const out = list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .flatMap((p) => {
+      if (p === 'heads') return layers.flatMap((l) => Array.from({ length: spec.nHeads }, (_, h) => `l${l}.h${h}`));
+      if (p === 'attn' || p === 'mlp') return layers.map((l) => `l${l}.${p}`);
+      if (p === 'layers') return layers.map((l) => `l${l}`);
+      if (p === 'full') throw new IntrospectError('the whole model is the reference run, not a component', 'components');
+      return [p];
+    });
+  if (!out.length) throw new IntrospectError(`names no component (${COMPONENT_KINDS.join(', ')}, or restrictions such as l0.h1)`, 'components');
+  return [...new Set(out)];
+}

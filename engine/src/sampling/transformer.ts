@@ -97,7 +97,8 @@ export interface ObservedSample {
 /**
  * Each sample's loss at each draw: `sequence` (mean next-token loss over the whole sample),
  * `claim` (over its claim positions, when the samples have them) and, with `perToken`, `token`
- * (every predicted position of every sample, samples concatenated in order).
+ * (every predicted position of every sample — or of the first samples only —, samples
+ * concatenated in order).
  */
 export class SampleLosses implements Observer {
   readonly sizes: Record<string, number>;
@@ -106,14 +107,15 @@ export class SampleLosses implements Observer {
   private constructor(
     private readonly runner: LossRunner,
     samples: ObservedSample[],
-    private readonly perToken: boolean,
+    /** Samples (the first ones) whose every token's loss is recorded. */
+    private readonly tokenSamples: number,
     chunk: number,
     vocabSize: number,
   ) {
     const claims = samples.some((s) => s.claim?.length);
     this.sizes = { sequence: samples.length };
     if (claims) this.sizes.claim = samples.length;
-    if (perToken) this.sizes.token = samples.reduce((n, s) => n + s.ids.length - 1, 0);
+    if (tokenSamples > 0) this.sizes.token = samples.slice(0, tokenSamples).reduce((n, s) => n + s.ids.length - 1, 0);
     this.batches = [];
     for (let i = 0; i < samples.length; i += chunk) {
       const part = samples.slice(i, i + chunk);
@@ -121,14 +123,16 @@ export class SampleLosses implements Observer {
     }
   }
 
-  static async create(layout: ParameterLayout, center: Float32Array, samples: ObservedSample[], o: { perToken?: boolean; chunk?: number; device?: Device } = {}) {
+  /** `perToken`: also every token's loss, of every sample or of the first `perToken` samples. */
+  static async create(layout: ParameterLayout, center: Float32Array, samples: ObservedSample[], o: { perToken?: boolean | number; chunk?: number; device?: Device } = {}) {
     if (samples.length === 0) throw new IntrospectError('no samples to observe', 'data');
     samples.forEach((s, i) => {
       for (const p of s.claim ?? []) if (!Number.isInteger(p) || p < 1 || p >= s.ids.length) throw new IntrospectError(`claim position ${p} out of range`, `sample ${i}`);
     });
     const graph = buildLossGraph(layout, center, { forwardOnly: true, perToken: true });
     const runner = await LossRunner.create(graph, layout.size, o.device ?? 'cpu');
-    return new SampleLosses(runner, samples, o.perToken ?? false, o.chunk ?? 64, layout.spec.vocabSize);
+    const tokenSamples = o.perToken === true ? samples.length : Math.min(samples.length, Number(o.perToken ?? 0));
+    return new SampleLosses(runner, samples, tokenSamples, o.chunk ?? 64, layout.spec.vocabSize);
   }
 
   async observe(theta: Float32Array): Promise<Record<string, Float32Array>> {
@@ -144,7 +148,7 @@ export class SampleLosses implements Observer {
         for (let p = 1; p < s.ids.length; p++) {
           const l = nll[base + p];
           sum += l;
-          if (this.perToken) out.token[tok++] = l;
+          if (row < this.tokenSamples) out.token[tok++] = l;
         }
         out.sequence[row] = sum / (s.ids.length - 1);
         if (out.claim) {

@@ -41,14 +41,13 @@ export function submitSuite(suite: Suite, models: string[], outDir: string, m: {
   return planAndSubmit(dirs[0], 'bench', shards, ['resume', dirs[0], ...device], options);
 }
 
-/** A study folder (its settings written) as shards, one per checkpoint (× chain, for a sampling study); the merge resumes the study, which finds every shard's work done. */
+/** A study folder (its settings written) as shards, one per checkpoint (× chain, or × component); the merge resumes the study, which finds every shard's work done. */
 export function submitStudy(dir: string, device: string, options: SlurmOptions): SlurmSubmitted {
   const flags = ['--device', device];
-  const shards = studyShards(readStudySettings(dir), dir).map(({ step, chain }) =>
-    chain === undefined
-      ? { name: `step-${step}`, what: `step ${step}`, args: ['resume', dir, '--shard-step', String(step), ...flags] }
-      : { name: `step-${step}-chain-${chain}`, what: `step ${step}, chain ${chain}`, args: ['resume', dir, '--shard-step', String(step), '--shard-chain', String(chain), ...flags] },
-  );
+  const shards = studyShards(readStudySettings(dir), dir).map(({ step, chain, component }) => {
+    const part = chain !== undefined ? { name: `-chain-${chain}`, what: `, chain ${chain}`, args: ['--shard-chain', String(chain)] } : component ? { name: `-${component}`, what: `, ${component}`, args: ['--shard-component', component] } : { name: '', what: '', args: [] };
+    return { name: `step-${step}${part.name}`, what: `step ${step}${part.what}`, args: ['resume', dir, '--shard-step', String(step), ...part.args, ...flags] };
+  });
   return planAndSubmit(dir, 'study', shards, ['resume', dir, ...flags], options);
 }
 

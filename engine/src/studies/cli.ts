@@ -16,43 +16,50 @@ import { IntrospectError } from '../errors';
 import { linePlotPng } from '../plot/linePlot';
 import { writePng } from '../plot/writePng';
 import { progressBar } from '../progress';
-import { type EmergenceSettings, type InfluenceSettings, POSITION_KINDS, SAE_KINDS, type SaeSettings, SAMPLERS, type SamplingSettings } from '../api/studies';
+import { type EmergenceSettings, type InfluenceSettings, type SusceptibilitySettings, POSITION_KINDS, SAE_KINDS, type SaeSettings, SAMPLERS, type SamplingSettings } from '../api/studies';
 import { GENERATED_DATA, studyData } from './data/index';
-import { EMERGENCE_STUDY, INFLUENCE_STUDY } from '../../../experiments/studies';
+import { EMERGENCE_STUDY, INFLUENCE_STUDY, SUSCEPTIBILITY_STUDY } from '../../../experiments/studies';
 import { embeddedSeriesDir } from '../embedded';
 import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
 import { submitStudy } from '../slurm/runs';
 import { prepareInfluenceStudy, runInfluenceStudy } from './influence';
 import { analyseCheckpoint, type EmergenceSummary, prepareEmergenceStudy, readEmergenceRow, runEmergenceStudy } from './emergence';
+import { readStudySummary } from './folders';
 import { SETTINGS_FILE } from './layout';
+import { type ComponentResult, prepareSusceptibilityStudy, runSusceptibilityStudy } from './susceptibility';
+import { studyUmap, UMAP_DEFAULTS } from './umap';
+import { defaultWorkers } from './workers';
 import { checkSameRun, SAMPLING_DEFAULTS, sampleCheckpoint } from './sampleCheckpoint';
 
-const SAMPLING_FLAGS = {
-  sampler: { type: 'string', default: SAMPLING_DEFAULTS.sampler },
-  epsilon: { type: 'string', default: String(SAMPLING_DEFAULTS.epsilon) },
-  nbeta: { type: 'string' },
-  gamma: { type: 'string', default: String(SAMPLING_DEFAULTS.gamma) },
-  'weight-decay': { type: 'string', default: '0' },
-  'bounding-box': { type: 'string' },
-  noise: { type: 'string', default: '1' },
-  'rms-alpha': { type: 'string', default: String(SAMPLING_DEFAULTS.alpha) },
-  'rms-eps': { type: 'string', default: String(SAMPLING_DEFAULTS.rmsEps) },
-  chains: { type: 'string', default: String(SAMPLING_DEFAULTS.chains) },
-  draws: { type: 'string', default: String(SAMPLING_DEFAULTS.draws) },
-  'burn-in': { type: 'string', default: String(SAMPLING_DEFAULTS.burnIn) },
-  every: { type: 'string', default: '1' },
-  batch: { type: 'string', default: String(SAMPLING_DEFAULTS.batchSize) },
-  seed: { type: 'string', default: '0' },
-  'init-batches': { type: 'string', default: String(SAMPLING_DEFAULTS.initBatches) },
-  restrict: { type: 'string', default: 'full' },
-  'per-token': { type: 'boolean', default: false },
-  'mala-every': { type: 'string', default: String(SAMPLING_DEFAULTS.malaEvery) },
-  'sampling-data': { type: 'string' },
-  'sampling-size': { type: 'string', default: String(INFLUENCE_STUDY.defaults.samplingSize) },
-  'data-seed': { type: 'string', default: '0' },
-  out: { type: 'string' },
-  device: MODEL_FLAGS.device,
-} as const satisfies Flags;
+/** The sampler's flags, their defaults a study's own. */
+const samplingFlags = (d: SamplingSettings) =>
+  ({
+    sampler: { type: 'string', default: d.sampler },
+    epsilon: { type: 'string', default: String(d.epsilon) },
+    nbeta: { type: 'string' },
+    gamma: { type: 'string', default: String(d.gamma) },
+    'weight-decay': { type: 'string', default: String(d.weightDecay) },
+    'bounding-box': { type: 'string' },
+    noise: { type: 'string', default: String(d.noiseLevel) },
+    'rms-alpha': { type: 'string', default: String(d.alpha) },
+    'rms-eps': { type: 'string', default: String(d.rmsEps) },
+    chains: { type: 'string', default: String(d.chains) },
+    draws: { type: 'string', default: String(d.draws) },
+    'burn-in': { type: 'string', default: String(d.burnIn) },
+    every: { type: 'string', default: String(d.every) },
+    batch: { type: 'string', default: String(d.batchSize) },
+    seed: { type: 'string', default: String(d.seed) },
+    'init-batches': { type: 'string', default: String(d.initBatches) },
+    restrict: { type: 'string', default: d.restrict },
+    'per-token': { type: 'boolean', default: d.perToken },
+    'mala-every': { type: 'string', default: String(d.malaEvery) },
+    'sampling-data': { type: 'string' },
+    'sampling-size': { type: 'string', default: String(INFLUENCE_STUDY.defaults.samplingSize) },
+    'data-seed': { type: 'string', default: '0' },
+    out: { type: 'string' },
+    device: MODEL_FLAGS.device,
+  }) as const satisfies Flags;
+const SAMPLING_FLAGS = samplingFlags(SAMPLING_DEFAULTS);
 
 type SamplingValues = { [K in keyof typeof SAMPLING_FLAGS]?: (typeof SAMPLING_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -100,7 +107,9 @@ function bar(): (done: number, total: number, message: string) => void {
 export async function runStudyCommand(argv: string[]): Promise<void> {
   const [kind, ...rest] = argv;
   if (kind === 'emergence') return runEmergenceCommand(rest);
-  if (kind !== 'influence') throw new IntrospectError(`unknown study "${kind ?? ''}" (influence, emergence)`, 'study');
+  if (kind === 'susceptibility') return runSusceptibilityCommand(rest);
+  if (kind === 'umap') return runUmapCommand(rest);
+  if (kind !== 'influence') throw new IntrospectError(`unknown study "${kind ?? ''}" (influence, emergence, susceptibility, umap)`, 'study');
   const { values: v } = parse(rest, {
     ...SAMPLING_FLAGS,
     series: { type: 'string' },
@@ -274,4 +283,69 @@ export async function runSaeCommand(argv: string[]): Promise<void> {
   const row = readEmergenceRow(out) ?? (await analyseCheckpoint(model, 0, data.samples, settings, out, { device: modelOptions(v).device, onProgress: (d, m) => draw(d, settings.sae.steps + 2, m.split(',')[0]) }));
   console.log(`wrote ${out}`);
   printEmergence({ study: 'emergence', series: model, settings, rows: [row], planned: [0], matched: [], birth: null, finished: true });
+}
+
+const X = SUSCEPTIBILITY_STUDY.defaults;
+const SUSCEPTIBILITY_FLAGS = {
+  ...samplingFlags(X.sampling),
+  series: { type: 'string' },
+  steps: { type: 'string' },
+  data: { type: 'string', default: X.data },
+  pairs: { type: 'string', default: String(X.pairs) },
+  'sampling-observed': { type: 'string', default: String(X.samplingObserved) },
+  components: { type: 'string', default: X.components },
+  bootstrap: { type: 'string', default: String(X.bootstrap) },
+  workers: { type: 'string' },
+  ...SLURM_FLAGS,
+} as const satisfies Flags;
+
+export const SUSCEPTIBILITY_USAGE = `introspect study susceptibility [--series DIR|org/name|list.json] [--steps ...] [--data ${GENERATED_DATA.join('|')}|FILE.jsonl] [--pairs ${X.pairs}] [--components ${X.components}] [--sampling-observed ${X.samplingObserved}] [--bootstrap ${X.bootstrap}] [--workers N] ${SAMPLING_USAGE.replace(/\[--restrict [^\]]*\] /, '').replace('[--per-token] ', '')} ${SLURM_USAGE}`;
+export const UMAP_USAGE = `introspect study umap <susceptibility study folder> [--neighbors ${UMAP_DEFAULTS.nNeighbors}] [--min-dist ${UMAP_DEFAULTS.minDist}] [--seed ${UMAP_DEFAULTS.seed}]`;
+
+async function runSusceptibilityCommand(argv: string[]): Promise<void> {
+  const { values: v } = parse(argv, SUSCEPTIBILITY_FLAGS);
+  const out = required(v.out, '--out');
+  const settings: SusceptibilitySettings = {
+    series: v.series ?? embeddedSeriesDir(),
+    ...(v.steps ? { steps: stepList(v.steps, '--steps') } : {}),
+    data: v.data!,
+    pairs: positiveInt(v.pairs, '--pairs'),
+    dataSeed: integer(v['data-seed'], '--data-seed'),
+    samplingData: v['sampling-data'] ?? (v.data === 'binding-correctness' ? 'binding' : 'study'),
+    samplingSize: positiveInt(v['sampling-size'], '--sampling-size'),
+    samplingObserved: positiveInt(v['sampling-observed'], '--sampling-observed'),
+    components: v.components!,
+    bootstrap: positiveInt(v.bootstrap, '--bootstrap'),
+    sampling: { ...samplingSettings(v, positiveNumber(v.epsilon, '--epsilon'), v.nbeta === undefined ? X.sampling.nbeta : positiveNumber(v.nbeta, '--nbeta')), restrict: 'full', perToken: true },
+  };
+  const slurm = slurmOptions(v);
+  if (slurm) {
+    prepareSusceptibilityStudy(settings, out);
+    return printSubmitted(submitStudy(out, modelOptions(v).device, slurm));
+  }
+  const workers = v.workers === undefined ? defaultWorkers() : positiveInt(v.workers, '--workers');
+  const summary = await runSusceptibilityStudy(settings, out, { onProgress: bar(), device: modelOptions(v).device, workers });
+  console.log(`wrote ${out}: ${summary.rows.length} checkpoints of ${summary.series}`);
+  for (const r of summary.rows) {
+    const opposite = r.components.filter((c) => Object.values(c.opposite).some(Boolean)).map((c) => c.name);
+    const chi = (c: ComponentResult, g: string) => c.groups.sequence[g]?.value.toExponential(2) ?? '—';
+    const strongest = [...r.components].sort((a, b) => Math.abs(b.groups.sequence.incorrect?.value ?? 0) - Math.abs(a.groups.sequence.incorrect?.value ?? 0))[0];
+    console.log(
+      `  step ${String(r.step).padStart(6)}  LLC full ${r.full.llc.toFixed(2)}  strongest ${strongest?.name ?? '—'} (χ correct ${strongest ? chi(strongest, 'correct') : '—'}, incorrect ${strongest ? chi(strongest, 'incorrect') : '—'})  opposite signs: ${opposite.join(', ') || 'none'}`,
+    );
+  }
+}
+
+async function runUmapCommand(argv: string[]): Promise<void> {
+  const { values: v, positionals } = parse(argv, { neighbors: { type: 'string', default: String(UMAP_DEFAULTS.nNeighbors) }, 'min-dist': { type: 'string', default: String(UMAP_DEFAULTS.minDist) }, seed: { type: 'string', default: String(UMAP_DEFAULTS.seed) } }, true);
+  if (positionals.length !== 1) throw new IntrospectError('name the susceptibility study folder', 'folder');
+  const dir = positionals[0];
+  const draw = progressBar('UMAP');
+  const frames = await studyUmap(dir, readStudySummary(dir), { nNeighbors: positiveInt(v.neighbors, '--neighbors'), minDist: nonNegativeNumber(v['min-dist'], '--min-dist'), seed: integer(v.seed, '--seed'), onProgress: (d, t) => draw(d, t) });
+  console.log(`wrote ${join(dir, 'umap.json')}, umap-grid.png, umap.gif, pca-grid.png: ${frames.steps.length} checkpoints × ${frames.tokens.length} tokens × ${frames.components.length} components`);
+  frames.steps.forEach((step, k) => {
+    const pc1 = frames.pc1[k];
+    const sameSign = pc1.every((x) => x >= 0) || pc1.every((x) => x <= 0);
+    console.log(`  step ${String(step).padStart(6)}  PCA variance ${frames.pcaVariance[k].map((x) => (100 * x).toFixed(1) + '%').join(' / ')}  PC1 loadings ${sameSign ? 'all one sign (a uniform mode)' : 'of both signs'}`);
+  });
 }

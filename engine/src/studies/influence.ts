@@ -90,7 +90,8 @@ export async function runInfluenceStudy(s: InfluenceSettings, outDir: string, ho
   return done;
 }
 
-function samplingSamples(s: InfluenceSettings, study: StudySample[]): StudySample[] {
+/** What a study's chains sample on: `binding` programs, the study's own samples (`study`, `study:<group>`), or a data set or file. */
+export function samplingSamples(s: Pick<InfluenceSettings, 'samplingData' | 'samplingSize' | 'dataSeed'>, study: StudySample[]): StudySample[] {
   if (s.samplingData === 'binding') return bindingData(s.samplingSize, s.dataSeed + 1).samples;
   if (s.samplingData === 'study') return study;
   if (s.samplingData.startsWith('study:')) {

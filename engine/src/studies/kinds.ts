@@ -3,7 +3,7 @@
  * finished, and how it splits into Slurm shards. Study folders, `introspect resume`, the server and
  * Slurm go through here, so a study is added in one place.
  */
-import type { EmergenceSettings, InfluenceSettings, StudyId, StudySettings } from '../api/studies';
+import type { EmergenceSettings, InfluenceSettings, StudyId, StudySettings, SusceptibilitySettings } from '../api/studies';
 import { studyIdOf } from '../api/studies';
 import type { Device } from '../api/types';
 import { IntrospectError } from '../errors';
@@ -12,13 +12,15 @@ import { type InfluenceSummary, prepareInfluenceStudy, runInfluenceStudy } from 
 import { stepFolder, type StudyHooks } from './layout';
 import { sampleChain } from './sampleCheckpoint';
 import { type Checkpoint, seriesName } from './series';
+import { prepareSusceptibilityStudy, runsOf, runSusceptibilityStudy, sampleRun, type SusceptibilitySummary } from './susceptibility';
 
-export type StudySummary = InfluenceSummary | EmergenceSummary;
+export type StudySummary = InfluenceSummary | EmergenceSummary | SusceptibilitySummary;
 
-/** One unit of a study's work that a Slurm shard runs: a checkpoint, or one chain of it. */
+/** One unit of a study's work that a shard runs (on Slurm, or in a worker process): a checkpoint, one chain of it, or one component's run of it. */
 export interface StudyShard {
   step: number;
   chain?: number;
+  component?: string;
 }
 
 interface StudyKind<S extends StudySettings> {
@@ -62,7 +64,18 @@ const emergence: StudyKind<EmergenceSettings> = {
   },
 };
 
-const KINDS = { influence, emergence } satisfies Record<StudyId, unknown>;
+const susceptibility: StudyKind<SusceptibilitySettings> = {
+  run: runSusceptibilityStudy,
+  empty: (s) => ({ study: 'susceptibility', series: seriesName(s.series), settings: s, rows: [], planned: s.steps ?? [], finished: false }),
+  shards: (s, dir) => prepareSusceptibilityStudy(s, dir).series.flatMap((c) => runsOf(s, c.dir).map((component) => ({ step: c.step, component }))),
+  async runShard(s, dir, { step, component }, device) {
+    if (!component) throw new IntrospectError('a susceptibility shard names its component', '--shard-component');
+    const study = prepareSusceptibilityStudy(s, dir);
+    await sampleRun(checkpointAt(study.series, step, dir), s, study, dir, component, { device });
+  },
+};
+
+const KINDS = { influence, emergence, susceptibility } satisfies Record<StudyId, unknown>;
 
 function kindOf(settings: StudySettings): StudyKind<StudySettings> {
   return KINDS[studyIdOf(settings)] as StudyKind<StudySettings>;

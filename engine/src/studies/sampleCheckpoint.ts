@@ -69,6 +69,8 @@ export const RESULT_FILE = 'result.json';
 export const chainFile = (dir: string, chain: number) => join(dir, `chain-${chain}.safetensors`);
 
 export interface CheckpointHooks {
+  /** Record per-token losses of the first this many observed samples only (default: all, when the settings ask for per-token losses). */
+  tokenSamples?: number;
   signal?: AbortSignal;
   /** Progress of chain `chain`: its steps done of its total. */
   onChain?: (chain: number, done: number, total: number) => void;
@@ -146,14 +148,26 @@ export async function sampleChain(modelDir: string, sampling: StudySample[], obs
   }
 }
 
+/** Every chain of a checkpoint under `s` (its restriction), recorded into `outDir` as each finishes; the records, read back where they were written before. */
+export async function sampleChains(modelDir: string, sampling: StudySample[], observed: StudySample[] | undefined, s: SamplingSettings, outDir: string, hooks: CheckpointHooks = {}): Promise<ChainRecord[]> {
+  const chains = Array.from({ length: s.chains }, (_, c) => c);
+  if (chains.every((c) => existsSync(chainFile(outDir, c)))) return Promise.all(chains.map((c) => readChainRecord(chainFile(outDir, c))));
+  const run = await openCheckpoint(modelDir, sampling, observed, s, hooks.device, hooks.tokenSamples);
+  try {
+    return await runChains(run, s, outDir, chains, hooks);
+  } finally {
+    await run.release();
+  }
+}
+
 /** A checkpoint loaded for sampling: its parameters, restriction, target and observer. */
-async function openCheckpoint(modelDir: string, sampling: StudySample[], observed: StudySample[] | undefined, s: SamplingSettings, device?: Device) {
+async function openCheckpoint(modelDir: string, sampling: StudySample[], observed: StudySample[] | undefined, s: SamplingSettings, device?: Device, tokenSamples?: number) {
   const { layout, flat } = await loadParameters(modelDir);
   const tokenizer = await Tokenizer.fromDir(modelDir);
   const restriction = parseRestriction(s.restrict, layout);
   const nbeta = s.nbeta ?? defaultNbeta(s.batchSize);
   const target = await TransformerTarget.create(layout, flat, samplingExamples(tokenizer, sampling), { batchSize: s.batchSize, seed: s.seed, restriction, device });
-  const observer = observed ? await SampleLosses.create(layout, flat, observedSamples(tokenizer, observed), { perToken: s.perToken, device }) : undefined;
+  const observer = observed ? await SampleLosses.create(layout, flat, observedSamples(tokenizer, observed), { perToken: s.perToken && (tokenSamples ?? true), device }) : undefined;
   return {
     flat,
     restriction,

@@ -81,6 +81,7 @@ export async function runResumeCommand(argv: string[]): Promise<void> {
       'shard-lengths': { type: 'string' },
       'shard-step': { type: 'string' },
       'shard-chain': { type: 'string' },
+      'shard-component': { type: 'string' },
     },
     true,
   );
@@ -90,7 +91,8 @@ export async function runResumeCommand(argv: string[]): Promise<void> {
   if (slurm) return printSubmitted(resubmit(target, slurm));
   if (v['shard-step'] !== undefined) {
     const chain = v['shard-chain'] === undefined ? {} : { chain: integer(v['shard-chain'], '--shard-chain') };
-    return runStudyShard(target, { step: integer(v['shard-step'], '--shard-step'), ...chain }, modelOptions(v).device);
+    const component = v['shard-component'] === undefined ? {} : { component: v['shard-component'] };
+    return runStudyShard(target, { step: integer(v['shard-step'], '--shard-step'), ...chain, ...component }, modelOptions(v).device);
   }
   if (v.shard) {
     const pool = new ModelPool(benchmarkModelLoader(modelOptions(v)));
