@@ -11,23 +11,19 @@
  * per-step diagnostics), plain and RMSProp-preconditioned, without and with the MALA estimate
  * (an extra gradient run every 20 steps).
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Device } from '../engine/src/api/types';
 import { makeBatch } from '../engine/src/autodiff/batch';
 import { loadParameters } from '../engine/src/autodiff/load';
 import { buildLossGraph } from '../engine/src/autodiff/lossGraph';
 import { LossRunner } from '../engine/src/autodiff/runner';
-import { writeTinyCheckpoint } from '../engine/src/checkpoint/tiny';
-import { embeddedModelDir } from '../engine/src/embedded';
 import { runChain } from '../engine/src/sampling/chain';
 import { fullRestriction } from '../engine/src/sampling/restriction';
 import { SGMCMC_DEFAULTS } from '../engine/src/sampling/sgmcmc';
 import { TransformerTarget } from '../engine/src/sampling/transformer';
 import { Rng } from '../engine/src/tasks/rng';
 import { AdamW, clipGradNorm } from '../engine/src/train/adamw';
+import { modelDir } from './shapes';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,33 +32,6 @@ const { values: args } = parseArgs({
     device: { type: 'string', default: 'cpu' },
   },
 });
-
-const PYTHIA_160M = {
-  architectures: ['GPTNeoXForCausalLM'],
-  model_type: 'gpt_neox',
-  hidden_size: 768,
-  intermediate_size: 3072,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  hidden_act: 'gelu',
-  rotary_pct: 0.25,
-  rotary_emb_base: 10000,
-  max_position_embeddings: 2048,
-  layer_norm_eps: 1e-5,
-  use_parallel_residual: true,
-  tie_word_embeddings: false,
-  vocab_size: 50304,
-};
-
-async function modelDir(shape: string): Promise<string> {
-  if (shape === 'embedded') return embeddedModelDir();
-  const dir = join(homedir(), '.cache', 'introspect', 'bench', shape);
-  if (existsSync(join(dir, 'model.safetensors'))) return dir;
-  if (shape !== 'pythia-160m') throw new Error(`unknown shape ${shape} (embedded, pythia-160m)`);
-  console.log(`writing a random-init ${shape} checkpoint to ${dir} ...`);
-  await writeTinyCheckpoint(dir, { modelType: 'gpt_neox', config: PYTHIA_160M, vocabSize: PYTHIA_160M.vocab_size, initStd: 0.02 });
-  return dir;
-}
 
 async function bench(shape: string, steps: number, device: Device): Promise<void> {
   const dir = await modelDir(shape);

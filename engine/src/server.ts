@@ -34,6 +34,7 @@ import {
   statusRequest,
   studyMatrixRequest,
   studyLatentsRequest,
+  studyUmapRequest,
   seriesInfoRequest,
   studyResultRequest,
   studyCreateRequest,
@@ -55,8 +56,9 @@ import { ModelPool } from './tasks/textModel';
 import { patchedTopK, traceVariable } from './trace';
 import { getSuite, listSuites } from '../../experiments/index';
 import { GENERATED_DATA } from './studies/data/index';
-import { createStudy, listStudies, readLatentBrowser, readStudyMatrix, readStudySummary, resumeStudy } from './studies/folders';
+import { createStudy, listStudies, readLatentBrowser, readStudyMatrix, readStudySummary, readStudyUmap, resumeStudy } from './studies/folders';
 import { seriesInfo } from './studies/series';
+import { defaultWorkers } from './studies/workers';
 import { STUDIES } from '../../experiments/studies';
 import { BoundedMessageReader } from './rpc/boundedReader';
 import { resubmit, runStatus, shardProgress, submitStudy, submitSuite } from './slurm/runs';
@@ -280,12 +282,13 @@ handle(benchResumeRequest, async (params, signal) => {
 handle(studyCreateRequest, async (params) => ({ dir: createStudy(params.resultsDir, params) }));
 // Studies load their own checkpoints, so hovers keep working while one runs.
 handle(studyRunRequest, async (params, signal) =>
-  resumeStudy(params.dir, { signal, device: params.device, onProgress: (done, total, message) => progress(params.progressToken, done, total, message) }),
+  resumeStudy(params.dir, { signal, device: params.device, workers: defaultWorkers(), onProgress: (done, total, message) => progress(params.progressToken, done, total, message) }),
 );
 handle(listStudiesRequest, async (params) => listStudies(params.resultsDir).map((s) => ({ ...s, ...withShards(s.dir) })));
 handle(studyResultRequest, async (params) => readStudySummary(params.dir));
 handle(studyMatrixRequest, (params) => readStudyMatrix(params.dir, params.step, params.observable));
 handle(studyLatentsRequest, (params) => readLatentBrowser(params.dir, params.step));
+handle(studyUmapRequest, (params, signal) => readStudyUmap(params.dir, signal));
 handle(seriesInfoRequest, async (params) => seriesInfo(params.series));
 
 handle(listResultsRequest, async (params) =>

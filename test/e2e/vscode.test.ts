@@ -386,7 +386,7 @@ test('the runner runs an emergence study on a hook point of the series; Cancel a
     el.dispatchEvent(new Event('change'));
   });
   await view.locator('#emergence-fields').waitFor();
-  assert.equal(await view.locator('#influence-fields').isHidden(), true);
+  assert.equal(await view.locator('#sampler-fields').isHidden(), true);
   await view.locator('#series input').fill(ws.seriesDir);
   // The hook picker lists the series' own hook points (one layer here), the block's output chosen.
   await view.locator('#series-hint', { hasText: 'train: 3 checkpoints, steps 0–6' }).waitFor({ timeout: 30_000 });
@@ -425,6 +425,51 @@ test('the runner runs an emergence study on a hook point of the series; Cancel a
   assert.match(await panel.locator('#latent-samples .sample mark').first().innerText(), /^\d$/, 'the claim token (a digit) is the one marked');
   await wb.clearNotifications();
   await wb.page.screenshot({ path: join(SHOTS, 'study-emergence.png') });
+});
+
+test('the runner runs a susceptibility study; its panel shows components × perturbations and the tokens\' UMAP with a slider over checkpoints', { skip, timeout: 300_000 }, async () => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Introspect: Open Experiment Runner');
+  const view = wb.webview(EXT_ID, true);
+  await view.locator('#runnable').evaluate((el: HTMLElement & { value: string }) => {
+    el.value = 'study:susceptibility';
+    el.dispatchEvent(new Event('change'));
+  });
+  await view.locator('#components-row').waitFor();
+  assert.equal(await view.locator('#restrict-row').isHidden(), true);
+  assert.equal(await view.locator('#components').evaluate((el: HTMLElement & { value: string }) => el.value), 'heads,mlp,embed,unembed');
+  await view.locator('#series input').fill(ws.seriesDir);
+  await view.locator('#components input').fill('heads,mlp');
+  await view.locator('#pairs input').fill('2');
+  await view.locator('#draws input').fill('10');
+  await view.locator('#run').click();
+  await view.locator('#status', { hasText: 'Finished.' }).waitFor({ timeout: 240_000 });
+  await view.locator('#results li', { hasText: /susceptibility: train — .* \(3\/3 checkpoints\)/ }).waitFor({ timeout: 10_000 });
+  const panel = wb.webview(EXT_ID, false);
+  await panel.locator('#meta', { hasText: /^3\/3 checkpoints · data binding-correctness \(2 pairs\) · components heads,mlp · rmsprop-sgld/ }).waitFor({ timeout: 30_000 });
+  assert.equal(await panel.locator('#influence').isHidden(), true);
+  await panel.locator('#chi-legend', { hasText: 'sequence losses, step 6' }).waitFor({ timeout: 30_000 });
+  for (const id of ['#chi-matrix', '#chi-llc']) {
+    const box = await panel.locator(id).boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, id);
+  }
+  // The UMAP frames, one per checkpoint: the slider moves over them.
+  await panel.locator('#umap-status', { hasText: /^\d+ probe tokens × 3 components, 3 checkpoints/ }).waitFor({ timeout: 120_000 });
+  assert.equal(await panel.locator('#frame-step').innerText(), '(step 6)');
+  await panel.locator('#frame').evaluate((el: HTMLInputElement) => {
+    el.value = '0';
+    el.dispatchEvent(new Event('input'));
+  });
+  assert.equal(await panel.locator('#frame-step').innerText(), '(step 0)');
+  assert.match(await panel.locator('#pca-note').innerText(), /^PCA at step 0: PC1 \d+\.\d%, PC2 \d+\.\d%, PC3 \d+\.\d% of the variance; PC1's loadings (all have one sign \(a uniform mode\)|have both signs)\.$/);
+  // Hovering a point names its token and shows it in its program.
+  const box = (await panel.locator('#scatter').boundingBox())!;
+  const hovered = panel.locator('#hovered');
+  for (let i = 0; i < 20 && /^Hover a point/.test(await hovered.innerText()); i++)
+    await panel.locator('#scatter').hover({ position: { x: box.width * (0.2 + 0.03 * i), y: box.height * (0.5 - 0.01 * i) } });
+  assert.match(await hovered.innerText(), /^(variable|digit|=|space|newline|query|claim) ".*" \(sample \d+, token \d+\)\n….*\[.*\].*…$/);
+  await wb.clearNotifications();
+  await wb.page.screenshot({ path: join(SHOTS, 'study-susceptibility.png') });
 });
 
 test('outside the model\'s declared domain the hover, the decorations and the trace say so; a loop is traced through its literal', { skip, timeout: 180_000 }, async () => {

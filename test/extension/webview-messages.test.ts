@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { FromHeatmap } from '../../webview/src/heatmap/protocol';
 import { FromRunner } from '../../webview/src/runner/protocol';
 import { FromStudy } from '../../webview/src/study/protocol';
-import { EMERGENCE_STUDY, INFLUENCE_STUDY } from '../../experiments/studies';
+import { EMERGENCE_STUDY, INFLUENCE_STUDY, SUSCEPTIBILITY_STUDY } from '../../experiments/studies';
 
 test('every message the panels send parses', () => {
   const ok = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, m: unknown) => assert.ok(schema.safeParse(m).success, JSON.stringify(m));
@@ -18,6 +18,7 @@ test('every message the panels send parses', () => {
     { type: 'run', request },
     { type: 'runStudy', study: { id: 'influence', settings: { ...INFLUENCE_STUDY.defaults, series: '/s' } } },
     { type: 'runStudy', study: { id: 'emergence', settings: { ...EMERGENCE_STUDY.defaults, series: '/s' } }, slurm: true },
+    { type: 'runStudy', study: { id: 'susceptibility', settings: { ...SUSCEPTIBILITY_STUDY.defaults, series: '/s' } } },
     { type: 'seriesInfo', series: '/s' },
     { type: 'resumeStudy', dir: '/r/influence_1' },
     { type: 'resumeRun', dir: '/r/run_1' },
@@ -25,7 +26,7 @@ test('every message the panels send parses', () => {
     { type: 'browse', field: 'series' },
   ])
     ok(FromRunner, m);
-  for (const m of [{ type: 'ready' }, { type: 'matrix', step: 100, observable: 'claim' }, { type: 'latents', step: 100 }]) ok(FromStudy, m);
+  for (const m of [{ type: 'ready' }, { type: 'matrix', step: 100, observable: 'claim' }, { type: 'latents', step: 100 }, { type: 'umap' }]) ok(FromStudy, m);
 });
 
 test('malformed messages are refused', () => {
@@ -40,6 +41,7 @@ test('malformed messages are refused', () => {
   bad(FromRunner, { type: 'runStudy', study: { id: 'emergence', settings: { ...INFLUENCE_STUDY.defaults, series: '/s' } } });
   bad(FromRunner, { type: 'runStudy', study: { id: 'emergence', settings: { ...EMERGENCE_STUDY.defaults, series: '/s', hook: 'logits' } } });
   bad(FromRunner, { type: 'seriesInfo', series: '' });
+  bad(FromRunner, { type: 'runStudy', study: { id: 'susceptibility', settings: { ...SUSCEPTIBILITY_STUDY.defaults, series: '/s', components: '' } } });
   bad(FromRunner, { type: 'browse', field: '/etc' });
   bad(FromRunner, { type: 'nope' });
   bad(FromStudy, { type: 'matrix', step: -1, observable: 'claim' });

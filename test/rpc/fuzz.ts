@@ -23,6 +23,7 @@ const VALID: Record<string, () => Record<string, unknown> | undefined> = {
   'study/result': () => ({ dir: '/nonexistent/study' }),
   'study/matrix': () => ({ dir: '/nonexistent/study', step: 0, observable: 'claim' }),
   'study/latents': () => ({ dir: '/nonexistent/study', step: 0 }),
+  'study/umap': () => ({ dir: '/nonexistent/study' }),
   'series/info': () => ({ series: '/nonexistent/series' }),
   'model/load': () => ({ dir: '/nonexistent/model', device: 'cpu', dtype: 'float32' }),
   'slurm/status': () => ({ dir: '/nonexistent/run' }),

@@ -229,7 +229,7 @@ describe('the CLI', () => {
   test('bad flags are one clear line', () => {
     const cases: [string[], RegExp][] = [
       [['study', 'influence', '--series', series], /--out: is required/],
-      [['study', 'nope', '--out', 'x'], /unknown study "nope" \(influence, emergence\)/],
+      [['study', 'nope', '--out', 'x'], /unknown study "nope" \(influence, emergence, susceptibility, umap\)/],
       [['study', 'influence', '--series', series, '--out', join(root, 'bad1'), '--sampler', 'hmc'], /--sampler: must be one of sgld, rmsprop-sgld/],
       [['study', 'influence', '--series', series, '--out', join(root, 'bad2'), '--restrict', 'l7'], /layer 7 out of range: the model has 1 layers/],
       [['llc', '--model', join(series, 'step-0'), '--out', join(root, 'bad3'), '--epsilon', '0'], /--epsilon: must be a positive number/],

@@ -13,6 +13,7 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import { z } from 'zod';
 import type { BrowsedLatent } from '../studies/emergence';
 import type { StudySummary } from '../studies/kinds';
+import type { UmapFrames } from '../studies/umap';
 import { SlurmOptions, type SlurmStatus, type SlurmSubmitted } from './slurm';
 import { StudyChoice, type StudySettings } from './studies';
 import type { ModelInfo, PatchGrid, Prediction, TopToken } from './types';
@@ -332,6 +333,10 @@ export interface LatentBrowser {
   samples: { index: number; text: string; group: string; tokens: [number, number][] }[];
 }
 export const studyLatentsRequest = new Request<StudyStepParams, LatentBrowser>('study/latents', StudyStepParams);
+
+/** A susceptibility study's UMAP and PCA frames (computed where missing), with the probe samples' texts for the tokens' context. */
+export type StudyUmap = UmapFrames & { samples: string[] };
+export const studyUmapRequest = new Request<StudyDirParams, StudyUmap>('study/umap', StudyDirParams);
 
 export const SeriesInfoParams = z.object({ series: path });
 export type SeriesInfoParams = z.infer<typeof SeriesInfoParams>;

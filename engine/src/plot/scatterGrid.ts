@@ -22,6 +22,8 @@ export interface ScatterGridSpec {
   frames: ScatterFrame[];
   /** Each point's class (the same points in every frame). */
   classes: readonly string[];
+  /** Classes in legend and colour order (default: as they first appear). */
+  order?: readonly string[];
   title: string;
   /** Panels per row; default: a near-square grid. */
   columns?: number;
@@ -38,7 +40,8 @@ function checkSpec(s: ScatterGridSpec): void {
 
 export function scatterGridSvg(s: ScatterGridSpec): string {
   checkSpec(s);
-  const names = [...new Set(s.classes)];
+  const present = new Set(s.classes);
+  const names = s.order ? [...s.order.filter((c) => present.has(c)), ...[...present].filter((c) => !s.order!.includes(c))] : [...present];
   const color = new Map(names.map((c, i) => [c, seriesStyle(i).color]));
   const cols = s.columns ?? Math.ceil(Math.sqrt(s.frames.length));
   const rows = Math.ceil(s.frames.length / cols);

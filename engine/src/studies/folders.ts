@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LatentBrowser, StudyMatrix, StudyRunInfo } from '../api/protocol';
+import type { LatentBrowser, StudyMatrix, StudyRunInfo, StudyUmap } from '../api/protocol';
 import { type StudyChoice, type StudySettings, StudyChoice as StudyChoiceSchema, studyIdOf } from '../api/studies';
 import type { Device } from '../api/types';
 import { writeJsonAtomic } from '../atomicWrite';
@@ -19,6 +19,7 @@ import { BROWSER_FILE, type BrowsedLatent, readEmergenceRow } from './emergence'
 import { emptySummary, runStudy, runStudyShardOf, type StudyShard, type StudySummary } from './kinds';
 import { DATA_FILE, SETTINGS_FILE, stepFolder, type StudyHooks, SUMMARY_FILE } from './layout';
 import { readSeries } from './series';
+import { studyUmap } from './umap';
 
 export function isStudyDir(dir: string): boolean {
   return existsSync(join(dir, SETTINGS_FILE));
@@ -88,6 +89,13 @@ export async function readLatentBrowser(dir: string, step: number): Promise<Late
       return { index, text, group, tokens: tokenizer.encode(text).map((t): [number, number] => [t.start, t.end]) };
     }),
   };
+}
+
+/** A susceptibility study's UMAP and PCA frames of its finished checkpoints, with the probe texts. */
+export async function readStudyUmap(dir: string, signal?: AbortSignal): Promise<StudyUmap> {
+  const frames = await studyUmap(dir, readStudySummary(dir), { signal });
+  const data = readJsonFile(join(dir, DATA_FILE)) as StudyData;
+  return { ...frames, samples: data.samples.map((x) => x.text) };
 }
 
 /** A new study folder under `resultsDir` holding its settings, once they are known to name a readable series. */

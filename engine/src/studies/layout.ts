@@ -16,4 +16,6 @@ export interface StudyHooks {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, message: string) => void;
   device?: Device;
+  /** Runs at once in worker processes, for a study made of independent runs (susceptibility: one per component); 1 runs them here, one after another. */
+  workers?: number;
 }

@@ -52,6 +52,9 @@ export interface ProbeToken {
   sample: number;
   /** Token position in the sample (≥ 1: the predicted token). */
   position: number;
+  /** Its characters in the sample's text, [start, end). */
+  start: number;
+  end: number;
   text: string;
   class: string;
 }
@@ -88,11 +91,6 @@ export interface SusceptibilitySummary {
   finished: boolean;
 }
 
-export interface SusceptibilityHooks extends StudyHooks {
-  /** Runs of a checkpoint at once, each in its own process (1: one after another, here). */
-  workers?: number;
-}
-
 /** The study's samples: the probe samples first (their tokens are recorded), then the observed sampling samples, which make L. */
 export function prepareSusceptibilityStudy(s: SusceptibilitySettings, outDir: string) {
   const series = readSeries(s.series, s.steps);
@@ -115,7 +113,7 @@ export function readSusceptibilityRow(dir: string): SusceptibilityRow | undefine
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as SusceptibilityRow) : undefined;
 }
 
-export async function runSusceptibilityStudy(s: SusceptibilitySettings, outDir: string, hooks: SusceptibilityHooks = {}): Promise<SusceptibilitySummary> {
+export async function runSusceptibilityStudy(s: SusceptibilitySettings, outDir: string, hooks: StudyHooks = {}): Promise<SusceptibilitySummary> {
   const study = prepareSusceptibilityStudy(s, outDir);
   const { series } = study;
   const perRun = s.sampling.chains * chainSteps(s.sampling);
@@ -153,7 +151,7 @@ export function sampleRun(c: Checkpoint, s: SusceptibilitySettings, study: Study
   });
 }
 
-async function analyseCheckpoint(c: Checkpoint, s: SusceptibilitySettings, study: Study, outDir: string, hooks: SusceptibilityHooks): Promise<SusceptibilityRow> {
+async function analyseCheckpoint(c: Checkpoint, s: SusceptibilitySettings, study: Study, outDir: string, hooks: StudyHooks): Promise<SusceptibilityRow> {
   const dir = stepFolder(outDir, c.step);
   const runs = runsOf(s, c.dir);
   const perChain = chainSteps(s.sampling);
@@ -257,7 +255,7 @@ function writeTokens(outDir: string, tokenizer: Tokenizer, probes: StudySample[]
   const tokens: ProbeToken[] = probes.flatMap((p, sample) => {
     const spans = tokenizer.encode(p.text).map((t): [number, number] => [t.start, t.end]);
     const classes = tokenClasses(p.text, spans);
-    return spans.slice(1).map(([a, b], i) => ({ sample, position: i + 1, text: p.text.slice(a, b), class: classes[i + 1] }));
+    return spans.slice(1).map(([start, end], i) => ({ sample, position: i + 1, start, end, text: p.text.slice(start, end), class: classes[i + 1] }));
   });
   writeJsonAtomic(file, tokens);
 }

@@ -37,3 +37,6 @@ function codeClass(token: string): string {
   if (/^(\d|["'])/.test(t)) return 'literal';
   return /^[A-Za-z_]/.test(t) ? 'identifier' : 'punctuation';
 }
+
+/** Every class in one fixed order, so a class keeps its colour in every picture. */
+export const TOKEN_CLASSES: readonly string[] = [...BINDING_CLASSES, ...CODE_CLASSES];

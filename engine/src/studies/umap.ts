@@ -22,6 +22,7 @@ import { NormalRng } from '../sampling/normal';
 import { stepFolder } from './layout';
 import type { StudySummary } from './kinds';
 import { CHI_FILE, type ProbeToken, TOKENS_FILE } from './susceptibility';
+import { TOKEN_CLASSES } from './tokenClasses';
 
 export const UMAP_FILE = 'umap.json';
 
@@ -47,20 +48,22 @@ export interface UmapFrames {
   pc1: number[][];
 }
 
-/** The frames of a study folder's finished checkpoints, computed (and written with their pictures) unless `umap.json` already has those steps. */
+/** The frames of a study folder's finished checkpoints, written with their pictures; frames `umap.json` has already are not computed again. */
 export async function studyUmap(dir: string, summary: StudySummary, o: Partial<UmapSettings> & { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<UmapFrames> {
   if (summary.study !== 'susceptibility') throw new IntrospectError(`is a ${summary.study} study; UMAP pictures are of susceptibility studies`, dir);
   const settings: UmapSettings = { nNeighbors: o.nNeighbors ?? UMAP_DEFAULTS.nNeighbors, minDist: o.minDist ?? UMAP_DEFAULTS.minDist, seed: o.seed ?? UMAP_DEFAULTS.seed };
   const steps = summary.rows.map((r) => r.step);
   if (!steps.length) throw new IntrospectError('has no finished checkpoint yet', dir);
   const file = join(dir, UMAP_FILE);
-  if (existsSync(file)) {
-    const have = readJsonFile(file) as UmapFrames;
-    if (JSON.stringify(have.steps) === JSON.stringify(steps) && JSON.stringify(have.settings) === JSON.stringify(settings)) return have;
-  }
+  // Frames already computed with these settings for a leading run of these steps are kept (a study that goes on adds frames).
+  const have = existsSync(file) ? (readJsonFile(file) as UmapFrames) : undefined;
+  const kept = have && JSON.stringify(have.settings) === JSON.stringify(settings) && have.steps.every((x, k) => steps[k] === x) ? have.steps.length : 0;
+  if (have && kept === steps.length) return have;
   const tokens = readJsonFile(join(dir, TOKENS_FILE)) as ProbeToken[];
-  const frames: UmapFrames = { settings, steps, components: [], tokens, umap: [], pca: [], pcaVariance: [], pc1: [] };
+  const frames: UmapFrames = { settings, steps, components: kept ? have!.components : [], tokens, umap: [], pca: [], pcaVariance: [], pc1: [] };
+  for (const key of ['umap', 'pca', 'pcaVariance', 'pc1'] as const) frames[key] = kept ? have![key].slice(0, kept) : [];
   for (const [k, step] of steps.entries()) {
+    if (k < kept) continue;
     o.signal?.throwIfAborted();
     const { chi, components } = await readTokenChi(dir, step, tokens.length);
     frames.components = components;
@@ -77,7 +80,7 @@ export async function studyUmap(dir: string, summary: StudySummary, o: Partial<U
   }
   writeJsonAtomic(file, frames);
   const classes = tokens.map((t) => t.class);
-  const pictures = (xy: number[][], what: string) => ({ frames: xy.map((f, k) => ({ title: `step ${steps[k]}`, xy: f })), classes, title: `${what} of the tokens' susceptibility vectors (${frames.components.length} components)` });
+  const pictures = (xy: number[][], what: string) => ({ frames: xy.map((f, k) => ({ title: `step ${steps[k]}`, xy: f })), classes, order: TOKEN_CLASSES, title: `${what} of the tokens' susceptibility vectors (${frames.components.length} components)` });
   writePng(join(dir, 'umap-grid.png'), scatterGridPng(pictures(frames.umap, 'UMAP')));
   writePng(join(dir, 'pca-grid.png'), scatterGridPng(pictures(frames.pca, 'PCA (PC1, PC2)')));
   writeFileAtomic(join(dir, 'umap.gif'), Buffer.from(scatterGif(pictures(frames.umap, 'UMAP'))));

@@ -13,6 +13,7 @@ import { getSuite, listSuites } from '../../../experiments';
 import { integer, intList, MODEL_FLAGS, modelOptions, parse, positiveInt, required } from '../cliArgs';
 import { IntrospectError } from '../errors';
 import { isStudyDir, readStudySummary, resumeStudy, runStudyShard } from '../studies/folders';
+import { defaultWorkers } from '../studies/workers';
 import { printSubmitted, SLURM_FLAGS, SLURM_USAGE, slurmOptions } from '../slurm/cli';
 import { resubmit, shardProgress, submitSuite } from '../slurm/runs';
 import { progressBar } from '../progress';
@@ -129,7 +130,7 @@ export async function runResumeCommand(argv: string[]): Promise<void> {
 async function resumeOne(dir: string, v: { device?: string; dtype?: string }): Promise<void> {
   if (isStudyDir(dir)) {
     const bar = progressBar('study');
-    const s = await resumeStudy(dir, { onProgress: (d, t) => bar(d, t), device: modelOptions(v).device });
+    const s = await resumeStudy(dir, { onProgress: (d, t) => bar(d, t), device: modelOptions(v).device, workers: defaultWorkers() });
     console.log(`${dir}: ${s.rows.length} of ${s.planned.length} checkpoints done`);
     return;
   }

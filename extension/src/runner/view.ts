@@ -54,7 +54,12 @@ const BODY = `
   <div id="data-hint" class="hint"></div>
   <label for="pairs">Pairs generated</label>
   <vscode-textfield id="pairs" type="number"></vscode-textfield>
-  <div id="influence-fields">
+  <div id="sampler-fields">
+    <div id="components-row" hidden>
+      <label for="components">Components</label>
+      <vscode-textfield id="components" placeholder="heads, mlp, attn, layers, embed, unembed, l0.h1, …"></vscode-textfield>
+      <div class="hint">Each gets its own SGLD run, after one of the whole model.</div>
+    </div>
     <label for="sampler">Sampler</label>
     <vscode-single-select id="sampler"><vscode-option value="rmsprop-sgld">RMSProp-SGLD</vscode-option><vscode-option value="sgld">SGLD</vscode-option></vscode-single-select>
     <div class="row">
@@ -66,8 +71,10 @@ const BODY = `
       <div><label for="nbeta">nβ</label><vscode-textfield id="nbeta" placeholder="batch / ln batch"></vscode-textfield></div>
       <div><label for="gamma">γ</label><vscode-textfield id="gamma"></vscode-textfield></div>
     </div>
-    <label for="restrict">Weights sampled</label>
-    <vscode-textfield id="restrict" placeholder="full, l0, l0.attn, l0.mlp, l0.h1, embed, unembed"></vscode-textfield>
+    <div id="restrict-row">
+      <label for="restrict">Weights sampled</label>
+      <vscode-textfield id="restrict" placeholder="full, l0, l0.attn, l0.mlp, l0.h1, embed, unembed"></vscode-textfield>
+    </div>
   </div>
   <div id="emergence-fields" hidden>
     <label for="hook">Hook point</label>

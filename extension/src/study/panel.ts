@@ -4,7 +4,7 @@
  * running study (from the runner or the command line) fills in checkpoint by checkpoint.
  */
 import * as vscode from 'vscode';
-import { studyLatentsRequest, studyMatrixRequest, studyResultRequest } from '../../../engine/src/api/protocol';
+import { studyLatentsRequest, studyMatrixRequest, studyResultRequest, studyUmapRequest } from '../../../engine/src/api/protocol';
 import { FromStudy, STUDY_VIEW_TYPE, type StudyState, type ToStudy } from '../../../webview/src/study/protocol';
 import type { EngineClient } from '../engine/client';
 import { webviewHtml, webviewOptions } from '../webviews/html';
@@ -40,6 +40,26 @@ const BODY = `
 </div>
 <div id="latent-meta"></div>
 <div id="latent-samples"></div>
+</section>
+<section id="susceptibility" hidden>
+<div class="controls">
+  <label>Losses<vscode-single-select id="chi-observable"></vscode-single-select></label>
+  <label>Checkpoint<vscode-single-select id="chi-step"></vscode-single-select></label>
+</div>
+<h2>Susceptibilities: components × perturbations</h2>
+<div id="chi-wrap"><canvas id="chi-matrix"></canvas></div>
+<div id="chi-legend"></div>
+<h2>Weight-refined LLC per component</h2>
+<div class="chart"><canvas id="chi-llc"></canvas></div>
+<h2>Tokens over training (UMAP of their susceptibility vectors)</h2>
+<div class="controls">
+  <label>Embedding<vscode-single-select id="embedding"><vscode-option value="umap">UMAP</vscode-option><vscode-option value="pca">PCA (PC1, PC2)</vscode-option></vscode-single-select></label>
+  <label>Checkpoint <span id="frame-step"></span><input id="frame" type="range" min="0" max="0" value="0"></label>
+</div>
+<div id="umap-status" class="hint"></div>
+<div id="scatter-wrap"><canvas id="scatter"></canvas></div>
+<div id="hovered" class="hint">Hover a point for its token in context.</div>
+<div id="pca-note"></div>
 </section>`;
 
 const POLL_MS = 2000;
@@ -101,6 +121,7 @@ export class StudyPanels {
           await refresh();
         } else if (m.type === 'matrix') send({ type: 'matrix', step: m.step, observable: m.observable, matrix: await this.engine.request(studyMatrixRequest, { dir, step: m.step, observable: m.observable }) });
         else if (m.type === 'latents') send({ type: 'latents', step: m.step, browser: await this.engine.request(studyLatentsRequest, { dir, step: m.step }) });
+        else if (m.type === 'umap') send({ type: 'umap', umap: await this.engine.request(studyUmapRequest, { dir }) });
       } catch (err) {
         send({ type: 'error', message: `Error: ${(err as Error).message}` });
       }

@@ -68,7 +68,9 @@ function describe(r: RunnableInfo): void {
     return;
   }
   const d = r.studyDefaults!;
-  $('influence-fields').hidden = !('sampling' in d);
+  $('sampler-fields').hidden = !('sampling' in d);
+  $('restrict-row').hidden = 'components' in d;
+  $('components-row').hidden = !('components' in d);
   $('emergence-fields').hidden = !('sae' in d);
   $('series').value = d.series ?? '';
   $('data').value = d.data;
@@ -80,6 +82,7 @@ function describe(r: RunnableInfo): void {
     for (const [id, v] of [['chains', o.chains], ['draws', o.draws], ['epsilon', o.epsilon], ['gamma', o.gamma]] as const) $(id).value = String(v);
     $('nbeta').value = o.nbeta === undefined ? '' : String(o.nbeta);
     $('restrict').value = o.restrict;
+    if ('components' in d) $('components').value = d.components;
   } else {
     const o = d.sae;
     $('positions').value = d.positions;
@@ -255,23 +258,23 @@ function studyChoice(id: string, d: StudyDefaults, whole: (id: string, what: str
   const nbeta = $('nbeta').value.trim();
   const gamma = Number($('gamma').value);
   if (!(gamma >= 0)) problems.push('γ must be a number ≥ 0');
-  const settings: InfluenceSettings = {
-    ...d,
-    ...common,
-    samplingData: common.data === 'binding-correctness' ? 'binding' : 'study',
-    sampling: {
-      ...d.sampling,
-      sampler: $('sampler').value as InfluenceSettings['sampling']['sampler'],
-      chains: whole('chains', 'chains'),
-      draws: whole('draws', 'draws'),
-      epsilon: positive('epsilon', 'ε'),
-      ...(nbeta ? { nbeta: positive('nbeta', 'nβ') } : {}),
-      gamma,
-      restrict: $('restrict').value.trim() || 'full',
-    },
+  const sampling: InfluenceSettings['sampling'] = {
+    ...d.sampling,
+    sampler: $('sampler').value as InfluenceSettings['sampling']['sampler'],
+    chains: whole('chains', 'chains'),
+    draws: whole('draws', 'draws'),
+    epsilon: positive('epsilon', 'ε'),
+    ...(nbeta ? { nbeta: positive('nbeta', 'nβ') } : {}),
+    gamma,
   };
+  const samplingData = common.data === 'binding-correctness' ? 'binding' : 'study';
+  if ('components' in d) {
+    const components = $('components').value.trim();
+    if (!components) problems.push('name the components');
+    return { id: 'susceptibility', settings: { ...d, ...common, samplingData, components, sampling } };
+  }
   if (id !== 'influence') problems.push(`unknown study ${id}`);
-  return { id: 'influence', settings };
+  return { id: 'influence', settings: { ...d, ...common, samplingData, sampling: { ...sampling, restrict: $('restrict').value.trim() || 'full' } } };
 }
 
 const toSlurm = () => !$('slurm-row').hidden && $<HTMLElement & { checked: boolean }>('slurm').checked;

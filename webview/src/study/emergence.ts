@@ -96,8 +96,11 @@ function showLatent(): void {
 }
 
 export function wireEmergence(post: (m: FromStudy) => void): void {
+  // Filling the select sets its value, which fires 'change' too: only another value is the user's choice.
   $('latent-step').addEventListener('change', () => {
-    step = Number($('latent-step').value);
+    const chosen = Number($('latent-step').value);
+    if (chosen === step) return;
+    step = chosen;
     picked = true;
     post({ type: 'latents', step });
   });

@@ -1,7 +1,9 @@
 /**
  * A study's results panel. An influence study: the mean BIF between sample groups and the LLC over
  * training steps, and one checkpoint's BIF matrix. An emergence study: how well SAE latents and
- * probes tell correct from incorrect code over training, the SAEs' quality, and a latent browser.
+ * probes tell correct from incorrect code over training, the SAEs' quality, and a latent browser. A
+ * susceptibility study: components × perturbations, the components' LLCs, the tokens' UMAP with a
+ * slider over checkpoints.
  * Everything it knows comes in messages (./protocol.ts); it asks the extension for a checkpoint's
  * matrix or latents when one is chosen.
  */
@@ -9,6 +11,7 @@ import type { StudySummary } from '../../../engine/src/studies/kinds';
 import { $ } from './charts';
 import { onLatents, renderEmergence, wireEmergence } from './emergence';
 import { onMatrix, renderInfluence, wireInfluence } from './influence';
+import { onUmap, renderSusceptibility, wireSusceptibility } from './susceptibility';
 import type { FromStudy, StudyState, ToStudy } from './protocol';
 import './style.css';
 
@@ -21,9 +24,11 @@ function render(): void {
   if (!summary) return;
   $('influence').hidden = summary.study !== 'influence' || !summary.rows.length;
   $('emergence').hidden = summary.study !== 'emergence' || !summary.rows.length;
+  $('susceptibility').hidden = summary.study !== 'susceptibility' || !summary.rows.length;
   $('empty').hidden = summary.rows.length > 0;
   if (summary.study === 'influence') renderInfluence(summary, post);
-  else renderEmergence(summary, post);
+  else if (summary.study === 'emergence') renderEmergence(summary, post);
+  else renderSusceptibility(summary, post);
 }
 
 window.addEventListener('message', (e: MessageEvent<ToStudy>) => {
@@ -41,6 +46,9 @@ window.addEventListener('message', (e: MessageEvent<ToStudy>) => {
     case 'latents':
       onLatents(m);
       break;
+    case 'umap':
+      onUmap(m.umap);
+      break;
     case 'error':
       $('status').textContent = m.message;
       break;
@@ -49,4 +57,5 @@ window.addEventListener('message', (e: MessageEvent<ToStudy>) => {
 
 wireInfluence(render);
 wireEmergence(post);
+wireSusceptibility();
 post({ type: 'ready' });

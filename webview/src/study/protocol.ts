@@ -1,6 +1,6 @@
 /** Messages between the extension host and a study's results panel, both ways (what it sends has a schema). */
 import { z } from 'zod';
-import { type LatentBrowser, type StudyMatrix, StudyMatrixParams, StudyStepParams } from '../../../engine/src/api/protocol';
+import { type LatentBrowser, type StudyMatrix, StudyMatrixParams, StudyStepParams, type StudyUmap } from '../../../engine/src/api/protocol';
 import type { StudySummary } from '../../../engine/src/studies/kinds';
 
 export type ToStudy =
@@ -8,6 +8,7 @@ export type ToStudy =
   | { type: 'summary'; dir: string; summary: StudySummary }
   | { type: 'matrix'; step: number; observable: string; matrix: StudyMatrix }
   | { type: 'latents'; step: number; browser: LatentBrowser }
+  | { type: 'umap'; umap: StudyUmap }
   | { type: 'error'; message: string };
 
 export const FromStudy = z.discriminatedUnion('type', [
@@ -15,6 +16,8 @@ export const FromStudy = z.discriminatedUnion('type', [
   StudyMatrixParams.pick({ step: true, observable: true }).extend({ type: z.literal('matrix') }),
   /** An emergence study's latent browser at one checkpoint. */
   StudyStepParams.pick({ step: true }).extend({ type: z.literal('latents') }),
+  /** A susceptibility study's UMAP and PCA frames (the engine computes those it has not yet). */
+  z.object({ type: z.literal('umap') }),
 ]);
 export type FromStudy = z.infer<typeof FromStudy>;
 
