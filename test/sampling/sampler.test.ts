@@ -13,13 +13,14 @@ import { loadParameters } from '../../engine/src/autodiff/load';
 import { buildLossGraph } from '../../engine/src/autodiff/lossGraph';
 import { LossRunner } from '../../engine/src/autodiff/runner';
 import { GraphBuilder } from '../../engine/src/onnx/builder';
-import { type ChainSettings, runChain } from '../../engine/src/sampling/chain';
+import { type ChainRecord, type ChainSettings, runChain } from '../../engine/src/sampling/chain';
 import { GraphObserver, GraphTarget } from '../../engine/src/sampling/graphTarget';
 import { fullRestriction, parseRestriction } from '../../engine/src/sampling/restriction';
 import { defaultNbeta, Sgmcmc, SGMCMC_DEFAULTS, type SgmcmcOptions } from '../../engine/src/sampling/sgmcmc';
 import { TransformerTarget } from '../../engine/src/sampling/transformer';
 import { bifEstimate } from '../../engine/src/slt/bif';
 import { llcEstimate } from '../../engine/src/slt/llc';
+import { malaAcceptance } from '../../engine/src/slt/mala';
 import { openReference, REFERENCE_MODELS } from '../fixtures/referenceModels';
 import { normals, polynomialTarget, rrrLearningCoefficient, rrrTarget } from './toyModels';
 import { AdamW } from '../../engine/src/train/adamw';
@@ -393,4 +394,12 @@ test('NormalRng draws standard normals: moments, tail mass beyond the ziggurat b
     D = Math.max(D, Math.abs(F - i / n), Math.abs(F - (i + 1) / n));
   });
   assert.ok(D < 1.95 / Math.sqrt(n), `KS D ${D}`);
+});
+
+test('MALA acceptance of the draws leaves out the burn-in estimates, and chains that failed', () => {
+  const record = (chain: number, mala: number[], error?: string) =>
+    ({ chain, steps: { mala: Float32Array.from(mala) }, drawLoss: new Float32Array(0), observables: {}, completed: 0, ...(error ? { error } : {}) }) as unknown as ChainRecord;
+  const m = malaAcceptance([record(0, [0, NaN, 0.1, NaN, 0.8, NaN, 1]), record(1, [0, NaN, 0, NaN, 0.6, NaN, 0.6]), record(2, [1, 1, 1, 1, 1], 'chain 2: the loss is NaN')], 4);
+  assert.deepEqual(m.perChain, { 0: 0.9000000059604645, 1: 0.6000000238418579 });
+  assert.ok(Math.abs(m.mean - 0.75) < 1e-6);
 });

@@ -37,7 +37,7 @@ const settings = (extra: Partial<SusceptibilitySettings> = {}): SusceptibilitySe
   samplingObserved: 8,
   components: 'heads,mlp',
   bootstrap: 50,
-  sampling: { ...SAMPLING_DEFAULTS, chains: 2, draws: 12, burnIn: 2, batchSize: 8, epsilon: 1e-4, nbeta: 10, gamma: 100, perToken: true },
+  sampling: { ...SAMPLING_DEFAULTS, chains: 2, draws: 12, burnIn: 2, batchSize: 8, epsilon: 1e-4, nbeta: 10, gamma: 100, perToken: true, malaEvery: 5 },
   ...extra,
 });
 const cli = (...args: string[]) => {
@@ -126,7 +126,7 @@ describe('the susceptibility study', () => {
 describe('the CLI', () => {
   test('introspect study susceptibility with worker processes writes what one process writes; introspect study umap', () => {
     const dir = join(root, 'cli');
-    const r = cli('study', 'susceptibility', '--series', series, '--steps', '0,6', '--pairs', '3', '--sampling-size', '32', '--sampling-observed', '8', '--components', 'heads,mlp', '--bootstrap', '50', '--chains', '2', '--draws', '12', '--burn-in', '2', '--batch', '8', '--epsilon', '1e-4', '--nbeta', '10', '--gamma', '100', '--workers', '2', '--out', dir);
+    const r = cli('study', 'susceptibility', '--series', series, '--steps', '0,6', '--pairs', '3', '--sampling-size', '32', '--sampling-observed', '8', '--components', 'heads,mlp', '--bootstrap', '50', '--chains', '2', '--draws', '12', '--burn-in', '2', '--batch', '8', '--epsilon', '1e-4', '--nbeta', '10', '--gamma', '100', '--mala-every', '5', '--workers', '2', '--out', dir);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /wrote .*cli: 2 checkpoints of train/);
     assert.match(r.out, /step {6}6 {2}LLC full -?\d+\.\d+ {2}strongest l0\.(h0|h1|mlp) \(χ correct -?\d\.\d+e[-+]\d+, incorrect -?\d\.\d+e[-+]\d+\) {2}opposite signs: /);

@@ -19,6 +19,7 @@ import { defaultNbeta } from '../sampling/sgmcmc';
 import { SampleLosses, TransformerTarget } from '../sampling/transformer';
 import { type BifResult, bifEstimate } from '../slt/bif';
 import { type LlcEstimate, llcEstimate } from '../slt/llc';
+import { malaAcceptance } from '../slt/mala';
 import { mean } from '../slt/stats';
 import { Tokenizer } from '../tokenizer';
 import { observedSamples, samplingExamples } from './data/tokenize';
@@ -57,7 +58,7 @@ export interface CheckpointResult {
   /** Coordinates sampled (the restriction's size). */
   sampled: number;
   llc: LlcEstimate;
-  /** Mean MALA acceptance over each chain's measured steps (NaN when none were). */
+  /** Mean MALA acceptance over each chain's steps measured after burn-in (NaN when none were). */
   mala: { mean: number; perChain: Record<number, number> };
   /** BIF of the observed samples by observable (`sequence`, `claim`): block means; matrices in bif.safetensors. */
   bif?: Record<string, Omit<BifResult, 'bif' | 'correlation'>>;
@@ -99,14 +100,13 @@ export async function sampleCheckpoint(
     const records = await runChains(run, s, outDir, Array.from({ length: s.chains }, (_, c) => c), hooks);
     const initLoss = await target.initLoss(s.initBatches);
     const llc = llcEstimate(records, initLoss, nbeta);
-    const malaPerChain = Object.fromEntries(records.filter((r) => !r.error).map((r) => [r.chain, mean(r.steps.mala.filter((a) => !Number.isNaN(a)))]));
     const result: CheckpointResult = {
       dir: modelDir,
       initLoss,
       nbeta,
       sampled: restriction.count,
       llc,
-      mala: { mean: mean(Object.values(malaPerChain)), perChain: malaPerChain },
+      mala: malaAcceptance(records, s.burnIn),
     };
     if (observed && observer) {
       const info = observed.map((o) => ({ group: o.group, pair: o.pair }));

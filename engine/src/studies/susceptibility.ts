@@ -27,6 +27,7 @@ import { expandComponents, parseRestriction } from '../sampling/restriction';
 import { defaultNbeta } from '../sampling/sgmcmc';
 import { SampleLosses } from '../sampling/transformer';
 import { bootstrapSusceptibilities, type Draws, fullOffsets, refinedLlc, stackDraws, susceptibilities } from '../slt/susceptibility';
+import { malaAcceptance } from '../slt/mala';
 import { mean } from '../slt/stats';
 import { Tokenizer } from '../tokenizer';
 import { samplingSamples } from './influence';
@@ -210,7 +211,7 @@ async function estimate(c: Checkpoint, s: SusceptibilitySettings, study: Study, 
   const fullRecords = await load(FULL_RUN);
   const fullViews = views(fullRecords);
   const offsets = Object.fromEntries(Object.entries(fullViews).map(([k, v]) => [k, fullOffsets(v)]));
-  const malaOf = (records: ChainRecord[]) => mean(records.flatMap((r) => Array.from(r.steps.mala).filter((a) => !Number.isNaN(a))));
+  const malaOf = (records: ChainRecord[]) => malaAcceptance(records, s.sampling.burnIn).mean;
   const full = { llc: refinedLlc(fullViews.token, initLoss, nbeta), mala: malaOf(fullRecords) };
   const components = runs.filter((r) => r !== FULL_RUN);
   const chi: Record<string, Float32Array> = { token: new Float32Array(tokens * components.length) };

@@ -55,3 +55,12 @@ export function lineChart(id: string, curves: Curve[], yTitle: string, log: bool
     }),
   );
 }
+
+/** Red for > 0, blue for < 0, white at 0, full colour at ±max; grey for a missing value. */
+export function divergingColor(v: number, max: number): string {
+  if (!Number.isFinite(v)) return 'rgba(128,128,128,0.3)';
+  const t = Math.min(1, Math.abs(v) / max);
+  const [r, g, b] = v >= 0 ? [200, 50, 48] : [49, 104, 178];
+  const mix = (x: number) => Math.round(247 + (x - 247) * t);
+  return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
+}

@@ -2,7 +2,7 @@
 import { Chart, type TooltipItem } from 'chart.js';
 import type { StudyMatrix, StudyMatrixParams } from '../../../engine/src/api/protocol';
 import type { InfluenceSummary } from '../../../engine/src/studies/influence';
-import { $, charts, fillSelect, lineChart } from './charts';
+import { $, charts, divergingColor, fillSelect, lineChart } from './charts';
 import { bifCurves, llcCurve, logSteps, observablesOf } from './curves';
 import type { FromStudy } from './protocol';
 
@@ -60,13 +60,6 @@ function drawMatrix(m: StudyMatrix): void {
   const labels = order.map(label);
   const data = order.flatMap((i, r) => order.map((j, c) => ({ x: labels[c], y: labels[r], v: i === j ? NaN : m.bif[i * n + j], i, j })));
   const max = Math.max(1e-12, ...data.map((d) => Math.abs(d.v)).filter(Number.isFinite));
-  const color = (v: number) => {
-    if (!Number.isFinite(v)) return 'rgba(128,128,128,0.3)';
-    const t = Math.min(1, Math.abs(v) / max);
-    const [r, g, b] = v >= 0 ? [200, 50, 48] : [49, 104, 178];
-    const mix = (x: number) => Math.round(247 + (x - 247) * t);
-    return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
-  };
   charts.get('matrix')?.destroy();
   charts.set(
     'matrix',
@@ -77,7 +70,7 @@ function drawMatrix(m: StudyMatrix): void {
           {
             label: 'BIF',
             data,
-            backgroundColor: (ctx) => color((ctx.raw as { v: number } | undefined)?.v ?? NaN),
+            backgroundColor: (ctx) => divergingColor((ctx.raw as { v: number } | undefined)?.v ?? NaN, max),
             width: ({ chart: c }) => (c.chartArea?.width ?? 0) / n,
             height: ({ chart: c }) => (c.chartArea?.height ?? 0) / n,
           },

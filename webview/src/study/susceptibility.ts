@@ -8,7 +8,7 @@ import { Chart, type TooltipItem } from 'chart.js';
 import type { StudyUmap } from '../../../engine/src/api/protocol';
 import type { SusceptibilitySummary } from '../../../engine/src/studies/susceptibility';
 import { TOKEN_CLASSES } from '../../../engine/src/studies/tokenClasses';
-import { $, charts, fillSelect, lineChart } from './charts';
+import { $, charts, divergingColor, fillSelect, lineChart } from './charts';
 import { logSteps } from './curves';
 import type { FromStudy } from './protocol';
 
@@ -65,12 +65,6 @@ function drawMatrix(): void {
   const labels = row.components.map((c) => `${c.name}${c.opposite[observable] ? ' ±' : ''}`);
   const data = row.components.flatMap((c, r) => groups.map((g) => ({ x: g, y: labels[r], v: c.groups[observable][g].value, lo: c.groups[observable][g].lo, hi: c.groups[observable][g].hi })));
   const max = Math.max(1e-12, ...data.map((d) => Math.abs(d.v)));
-  const color = (v: number) => {
-    const t = Math.min(1, Math.abs(v) / max);
-    const [r, g, b] = v >= 0 ? [200, 50, 48] : [49, 104, 178];
-    const mix = (x: number) => Math.round(247 + (x - 247) * t);
-    return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
-  };
   charts.get('chi-matrix')?.destroy();
   charts.set(
     'chi-matrix',
@@ -81,7 +75,7 @@ function drawMatrix(): void {
           {
             label: 'χ',
             data,
-            backgroundColor: (ctx) => color((ctx.raw as { v: number } | undefined)?.v ?? 0),
+            backgroundColor: (ctx) => divergingColor((ctx.raw as { v: number } | undefined)?.v ?? NaN, max),
             width: ({ chart: c }) => (c.chartArea?.width ?? 0) / Math.max(1, groups.length),
             height: ({ chart: c }) => (c.chartArea?.height ?? 0) / Math.max(1, labels.length),
           },
