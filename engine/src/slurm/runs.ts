@@ -8,7 +8,7 @@ import type { ShardProgress } from '../api/protocol';
 import type { SlurmOptions, SlurmStatus, SlurmSubmitted } from '../api/slurm';
 import { IntrospectError } from '../errors';
 import { readStudySettings } from '../studies/folders';
-import { studyShards } from '../studies/kinds';
+import { shardCommand, studyShards } from '../studies/kinds';
 import type { Suite } from '../tasks/config';
 import { prepareSuite, readSuitePlan } from '../tasks/runner';
 import { hasPlan, isDone, type Job, markDone, readPlan, type Shard, type SlurmPlan, writePlan } from './plan';
@@ -44,9 +44,9 @@ export function submitSuite(suite: Suite, models: string[], outDir: string, m: {
 /** A study folder (its settings written) as shards, one per checkpoint (× chain, or × component); the merge resumes the study, which finds every shard's work done. */
 export function submitStudy(dir: string, device: string, options: SlurmOptions): SlurmSubmitted {
   const flags = ['--device', device];
-  const shards = studyShards(readStudySettings(dir), dir).map(({ step, chain, component }) => {
-    const part = chain !== undefined ? { name: `-chain-${chain}`, what: `, chain ${chain}`, args: ['--shard-chain', String(chain)] } : component ? { name: `-${component}`, what: `, ${component}`, args: ['--shard-component', component] } : { name: '', what: '', args: [] };
-    return { name: `step-${step}${part.name}`, what: `step ${step}${part.what}`, args: ['resume', dir, '--shard-step', String(step), ...part.args, ...flags] };
+  const shards = studyShards(readStudySettings(dir), dir).map((shard) => {
+    const part = shard.chain !== undefined ? [`chain-${shard.chain}`, `chain ${shard.chain}`] : shard.component ? [shard.component, shard.component] : undefined;
+    return { name: `step-${shard.step}${part ? `-${part[0]}` : ''}`, what: `step ${shard.step}${part ? `, ${part[1]}` : ''}`, args: [...shardCommand(dir, shard), ...flags] };
   });
   return planAndSubmit(dir, 'study', shards, ['resume', dir, ...flags], options);
 }

@@ -23,6 +23,11 @@ export interface StudyShard {
   component?: string;
 }
 
+/** The CLI's command line that runs one shard of the study in `dir` (what a Slurm job or a worker process runs). */
+export function shardCommand(dir: string, { step, chain, component }: StudyShard): string[] {
+  return ['resume', dir, '--shard-step', String(step), ...(chain !== undefined ? ['--shard-chain', String(chain)] : []), ...(component ? ['--shard-component', component] : [])];
+}
+
 interface StudyKind<S extends StudySettings> {
   run(settings: S, dir: string, hooks: StudyHooks): Promise<StudySummary>;
   /** The summary of a folder none of whose checkpoints has finished. */

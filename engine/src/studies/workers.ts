@@ -1,6 +1,6 @@
 /**
- * Study shards run in worker processes on this machine: each shard is the CLI's own
- * `introspect resume <study> --shard-step S --shard-component C`, at most `workers` at once, each
+ * Study shards run in worker processes on this machine: each shard is the CLI's own command for
+ * it (`shardCommand`, as on Slurm), at most `workers` at once, each
  * process given its share of the cores (INTROSPECT_THREADS) so they do not fight over them. A
  * shard writes its records into the study folder as it would on Slurm; cancelling kills them all.
  */
@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { Device } from '../api/types';
 import { IntrospectError } from '../errors';
 import { cliInvocation } from '../slurm/submit';
-import type { StudyShard } from './kinds';
+import { shardCommand, type StudyShard } from './kinds';
 
 export interface WorkerOptions {
   workers: number;
@@ -31,7 +31,7 @@ export async function runShardsInProcesses(studyDir: string, shards: StudyShard[
   o.signal?.addEventListener('abort', stop, { once: true });
   const one = async (): Promise<void> => {
     for (let shard = queue.shift(); shard && !failure && !o.signal?.aborted; shard = queue.shift()) {
-      const args = [...pre, 'resume', studyDir, '--shard-step', String(shard.step), ...(shard.component ? ['--shard-component', shard.component] : []), ...(shard.chain !== undefined ? ['--shard-chain', String(shard.chain)] : []), '--device', o.device ?? 'auto'];
+      const args = [...pre, ...shardCommand(studyDir, shard), '--device', o.device ?? 'auto'];
       const child = spawn(exe, args, { env: { ...process.env, INTROSPECT_THREADS: threads }, stdio: ['ignore', 'ignore', 'pipe'] });
       running.add(child);
       let err = '';

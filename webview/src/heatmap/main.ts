@@ -12,6 +12,7 @@ import type { Intervention, PatchGrid } from '../../../engine/src/api/types';
 import { type Projection, projectGrid, type View, viewsOf } from './grid';
 import type { FromHeatmap, HeatmapState, Metric, ToHeatmap } from './protocol';
 import { colorFor, metricRange } from './colors';
+import { fillSelect } from '../select';
 import './style.css';
 
 Chart.register(MatrixController, MatrixElement, CategoryScale, Tooltip);
@@ -36,18 +37,6 @@ function select(id: string): HTMLElement & { value: string } {
   return $(id);
 }
 
-function fillSelect(id: string, options: [string, string][], value: string): void {
-  const el = select(id);
-  el.replaceChildren(
-    ...options.map(([v, label]) => {
-      const o = document.createElement('vscode-option');
-      o.setAttribute('value', v);
-      o.textContent = label;
-      return o;
-    }),
-  );
-  el.value = value;
-}
 
 function render(): void {
   if (!state) return;

@@ -1,6 +1,4 @@
-/** What the study panel's views share: element lookup, selects, and line charts of curves over training steps with bands. */
-import '@vscode-elements/elements/dist/vscode-option/index.js';
-import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+/** What the study panel's views share: element lookup and line charts of curves over training steps with bands. */
 import { CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Title, Tooltip } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import type { Curve } from './curves';
@@ -10,19 +8,6 @@ Chart.register(LineController, ScatterController, LineElement, PointElement, Lin
 export const $ = <T extends HTMLElement = HTMLElement & { value: string }>(id: string) => document.getElementById(id) as T;
 export const PALETTE = ['#4e79a7', '#e15759', '#59a14f', '#f28e2b', '#b07aa1', '#76b7b2'];
 export const charts = new Map<string, Chart>();
-
-export function fillSelect(id: string, options: [string, string][], value: string): void {
-  const el = $(id);
-  el.replaceChildren(
-    ...options.map(([v, label]) => {
-      const o = document.createElement('vscode-option');
-      o.setAttribute('value', v);
-      o.textContent = label;
-      return o;
-    }),
-  );
-  el.value = value;
-}
 
 /** Curves over training steps, each with its band (drawn where lo ≠ hi); log x leaves step 0 out. */
 export function lineChart(id: string, curves: Curve[], yTitle: string, log: boolean, yRange?: [number, number]): void {

@@ -5,7 +5,8 @@
  */
 import type { LatentBrowser } from '../../../engine/src/api/protocol';
 import type { BrowsedLatent, EmergenceSummary } from '../../../engine/src/studies/emergence';
-import { $, fillSelect, lineChart } from './charts';
+import { fillSelect } from '../select';
+import { $, lineChart } from './charts';
 import { emergenceCurves, logSteps, saeQualityCurves } from './curves';
 import type { FromStudy } from './protocol';
 

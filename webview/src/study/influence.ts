@@ -2,7 +2,8 @@
 import { Chart, type TooltipItem } from 'chart.js';
 import type { StudyMatrix, StudyMatrixParams } from '../../../engine/src/api/protocol';
 import type { InfluenceSummary } from '../../../engine/src/studies/influence';
-import { $, charts, divergingColor, fillSelect, lineChart } from './charts';
+import { fillSelect } from '../select';
+import { $, charts, divergingColor, lineChart } from './charts';
 import { bifCurves, llcCurve, logSteps, observablesOf } from './curves';
 import type { FromStudy } from './protocol';
 

@@ -8,7 +8,8 @@ import { Chart, type TooltipItem } from 'chart.js';
 import type { StudyUmap } from '../../../engine/src/api/protocol';
 import type { SusceptibilitySummary } from '../../../engine/src/studies/susceptibility';
 import { TOKEN_CLASSES } from '../../../engine/src/studies/tokenClasses';
-import { $, charts, divergingColor, fillSelect, lineChart } from './charts';
+import { fillSelect } from '../select';
+import { $, charts, divergingColor, lineChart } from './charts';
 import { logSteps } from './curves';
 import type { FromStudy } from './protocol';
 
