@@ -7,8 +7,9 @@ import { rangeSimple } from './03_range_simple';
 import { booleanAdvanced } from './04_boolean_advanced';
 import { variableBinding } from './05_variable_binding';
 import { robustSeeds } from './11_robust_seeds';
+import { programKinds } from './12_program_kinds';
 
-const SUITES: Suite[] = [booleanSimple, integerSimple, rangeSimple, booleanAdvanced, variableBinding, robustSeeds];
+const SUITES: Suite[] = [booleanSimple, integerSimple, rangeSimple, booleanAdvanced, variableBinding, robustSeeds, programKinds];
 
 export function listSuites(): Suite[] {
   return SUITES;

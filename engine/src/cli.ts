@@ -53,6 +53,8 @@ const COMMANDS: Record<string, Command> = {
       else {
         console.log(`${p.model} on ${model.info.device}, ${p.latencyMs.toFixed(1)} ms — ${v.var} is probably:`);
         for (const t of p.top) console.log(`  ${JSON.stringify(t.text).padEnd(12)} ${(100 * t.prob).toFixed(2).padStart(6)}%`);
+        if (p.value) console.log(`whole value, from the top token on: ${p.value.text} (${(100 * p.value.prob).toFixed(2)}%)`);
+        if (p.outOfDomain) console.log(`note: ${p.outOfDomain}`);
       }
       await model.dispose();
     },

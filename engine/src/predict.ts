@@ -83,13 +83,45 @@ export function fittedPrompt(model: LoadedModel, code: string, variable: string,
 /** The model's top-k values for `variable` after `code`, the prompt fitted to its context (see fittedPrompt). */
 export async function predictVariable(model: LoadedModel, code: string, variable: string, k: number, fit: 'refuse' | 'trim' = 'refuse'): Promise<Prediction> {
   const f = fittedPrompt(model, code, variable, fit);
+  const t0 = performance.now();
   const p = await predictIds(model, f.prompt, f.ids, k);
+  const value = await wholeNumber(model, f.ids, p.top[0]);
   const outOfDomain = domainNotice(model.info.name, model.domain, code);
   return {
     ...p,
+    ...(value && { value, latencyMs: performance.now() - t0 }),
     ...(f.omittedLines && { omittedLines: f.omittedLines, contextTokens: model.spec.maxPositions }),
     ...(outOfDomain && { outOfDomain }),
   };
+}
+
+/** Digits of a number, after an optional minus or space: what a value's first token may be. */
+const NUMBER_START = /^\s?-?\d*$/;
+const DIGITS = /^\d+$/;
+/** Tokens a number may take at most (a char-level model writes one digit per token). */
+const MAX_NUMBER_TOKENS = 8;
+
+/**
+ * The whole number the model writes when the top token starts one and more digits follow: greedy
+ * decoding while each next token is digits, until one is not. Undefined for a value of one token,
+ * for no number, and when the digits run on past MAX_NUMBER_TOKENS (a model never taught where a
+ * value ends: its digits are no value).
+ */
+async function wholeNumber(model: LoadedModel, ids: number[], first: TopToken | undefined): Promise<Prediction['value']> {
+  if (!first || !NUMBER_START.test(first.text) || !/\S/.test(first.text)) return undefined;
+  const row = [...ids, first.id];
+  let text = first.text;
+  let prob = first.prob;
+  while (row.length < model.spec.maxPositions) {
+    const out = await model.forward([row], { logits: 'last' });
+    const [next] = topK(model, out.logits.data, 1);
+    if (!DIGITS.test(next.text)) return row.length - ids.length > 1 && /\d/.test(text) ? { text: text.trim(), prob } : undefined;
+    if (row.length - ids.length === MAX_NUMBER_TOKENS) return undefined;
+    row.push(next.id);
+    text += next.text;
+    prob *= next.prob;
+  }
+  return undefined;
 }
 
 export async function predictNext(model: LoadedModel, prompt: string, k = 5): Promise<Prediction> {

@@ -22,7 +22,7 @@ export const MAX_HOPS = 4;
 
 /** Only the characters these programs use: a small vocabulary keeps the unembedding cheap. */
 const LETTERS = [...'abcdefghijklmnopqrstuvwxyz'];
-const CHARS = [...LETTERS, ...'0123456789', ' ', '\n', '=', '#', ':'];
+export const BINDING_CHARS = [...LETTERS, ...'0123456789', ' ', '\n', '=', '#', ':'];
 /**
  * BPE merges making each assignment's `v = ` one token, so a line is `v = `, its value, `\n`: the
  * value sits right after its variable, and `#v:` still queries the plain letter.
@@ -35,7 +35,7 @@ const LHS_MERGES = LETTERS.flatMap((v): [string, string][] => [
 
 /** The recipe's tokenizer: one token per character, or (`lhs`) with each `v = ` merged into one token. */
 export function bindingTokenizerJson(tokens: 'char' | 'lhs'): object {
-  return charTokenizerJson(CHARS, tokens === 'lhs' ? LHS_MERGES : []);
+  return charTokenizerJson(BINDING_CHARS, tokens === 'lhs' ? LHS_MERGES : []);
 }
 
 export interface BindingExample {

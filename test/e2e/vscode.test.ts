@@ -60,7 +60,7 @@ test('the installed .vsix carries the bundles and onnxruntime-node with only its
   const installed = join(extensionsDir, 'introspect.introspect-0.1.0');
   for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/cli.js', 'dist/webview/heatmap.js', 'dist/webview/runner.js',
     'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'node_modules/onnxruntime-common/dist/cjs/package.json',
-    'models/binding-tracer/model.safetensors', 'models/binding-tracer/series/step-7000/model.safetensors'])
+    'models/program-tracer/model.safetensors', 'models/program-tracer/introspect.json', 'models/binding-tracer/model.safetensors', 'models/binding-tracer/series/step-7000/model.safetensors'])
     assert.ok(existsSync(join(installed, f)), f);
   assert.deepEqual(readdirSync(join(installed, 'node_modules/onnxruntime-node/bin/napi-v6')), ['linux']);
   assert.ok(!existsSync(join(installed, 'dist/engine.js.map')));
@@ -265,8 +265,8 @@ test('with no model chosen, the embedded model is offered and run; runs from the
     if (!(await oracle.evaluate((el: HTMLElement & { checked: boolean }) => el.checked))) await oracle.click();
     // No model in the settings: the engine loads the embedded one, and the runner's list follows.
     withModel(undefined);
-    await status('binding-tracer');
-    const embedded = view.locator('#models vscode-checkbox[label="binding-tracer"]');
+    await status('program-tracer');
+    const embedded = view.locator('#models vscode-checkbox[label="program-tracer"]');
     await embedded.waitFor({ timeout: 30_000 });
     assert.equal(await embedded.evaluate((el: HTMLElement & { checked: boolean }) => el.checked), true);
     assert.equal(await view.locator('#models vscode-checkbox[label="oracle (reference)"]').evaluate((el: HTMLElement & { checked: boolean }) => el.checked), true, 'the tick survives');
@@ -307,14 +307,14 @@ test('with no model chosen, the embedded model is offered and run; runs from the
       await toast.waitFor({ timeout: 3000 }).catch(() => undefined);
     }
     await wb.notification(refusal);
-    await status('binding-tracer');
+    await status('program-tracer');
     await wb.clearNotifications();
 
     // A bad folder set by hand keeps the loaded model, says why once, and offers the way back.
     withModel(ws.dir);
-    const message = await wb.notification(/could not load .*Keeping binding-tracer\./);
+    const message = await wb.notification(/could not load .*Keeping program-tracer\./);
     assert.match(message, new RegExp(`could not load ${ws.dir}`));
-    await status('binding-tracer');
+    await status('program-tracer');
     await wb.page.locator('.notifications-toasts .monaco-button', { hasText: 'Use the embedded model' }).first().click();
     const model = () => JSON.parse(readFileSync(settingsFile, 'utf8'))['introspect.model'];
     for (let i = 0; i < 50 && model() !== ''; i++) await wb.page.waitForTimeout(100);
@@ -534,7 +534,7 @@ test('in Restricted Mode the workspace chooses no model and the hover predicts b
   await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
   await wb.openFile('sample.py');
   // The workspace names tiny-llama, but an untrusted workspace's model setting is not used.
-  await page.locator('.statusbar-item', { hasText: 'Introspect: binding-tracer · cpu' }).waitFor({ timeout: 80_000 });
+  await page.locator('.statusbar-item', { hasText: 'Introspect: program-tracer · cpu' }).waitFor({ timeout: 80_000 });
   await wb.line(/^e\s=\sd$/).hover({ position: Workbench.FIRST_CHAR });
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'predicted value of e' }).first();
   await hover.waitFor({ timeout: 30_000 });

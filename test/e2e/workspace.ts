@@ -34,7 +34,7 @@ export async function makeWorkspace(root: string): Promise<SampleWorkspace> {
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   mkdirSync(resultsDir, { recursive: true });
   await writeTinyCheckpoint(modelDir, { modelType: 'llama', nLayers: 2, dModel: 32, nHeads: 4, seed: 7 });
-  // Declared as the embedded model's is: trained on binding programs, so a loop is outside it.
+  // Declared as the binding model's (models/binding-tracer) is: trained on binding programs, so a loop is outside it.
   writeModelDomain(modelDir, { kinds: ['binding'] });
   // A second family, for switching models.
   await writeTinyCheckpoint(join(root, 'models', 'tiny-qwen2'), { modelType: 'qwen2', nLayers: 2, dModel: 32, nHeads: 4, seed: 8 });

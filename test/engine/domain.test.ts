@@ -13,7 +13,8 @@ import { embeddedModelDir } from '../../engine/src/embedded';
 import { LoadedModel } from '../../engine/src/model';
 import { predictVariable } from '../../engine/src/predict';
 import { GENERATOR_NAMES, resolveGenerator } from '../../engine/src/tasks/generators';
-import { GENERATOR_KIND, programKinds } from '../../engine/src/tasks/programKinds';
+import { GENERATOR_KIND, PROGRAM_KINDS, programKinds } from '../../engine/src/tasks/programKinds';
+import { runPython } from '../../engine/src/tasks/interpreter';
 import { Rng } from '../../engine/src/tasks/rng';
 
 const tmp = mkdtempSync(join(tmpdir(), 'introspect-domain-'));
@@ -58,15 +59,21 @@ describe('domain notices', () => {
 });
 
 describe('the embedded model declares its domain', () => {
-  test('predictions on a loop carry the notice; on a binding program they do not', async () => {
+  test('every program kind is in it: a loop is predicted with its whole value, general code carries the notice', async () => {
     const model = await LoadedModel.load(embeddedModelDir(), { device: 'cpu' });
     try {
-      assert.deepEqual(model.info.domain, { kinds: ['binding'] });
-      const loop = await predictVariable(model, 'x = 0\nfor i in range(3):\n    x += 2', 'x', 3);
-      assert.match(loop.outOfDomain ?? '', /^binding-tracer was trained on variable-binding programs/);
-      assert.equal(loop.top.length, 3);
+      assert.deepEqual(model.info.domain, { kinds: [...PROGRAM_KINDS] });
+      const code = 'x = 0\nfor i in range(16):\n    x += 9';
+      const loop = await predictVariable(model, code, 'x', 3);
+      assert.equal(loop.outOfDomain, undefined);
+      // Three tokens, each one digit: the hover shows the value the interpreter computes, not its first digit.
+      assert.equal(loop.value?.text, String(runPython(code).get('x')));
+      assert.ok(loop.value!.prob > 0.5 && loop.value!.prob <= loop.top[0].prob, `${loop.value!.prob}`);
       const bound = await predictVariable(model, 'a = 1\nb = a', 'b', 3);
       assert.equal(bound.outOfDomain, undefined);
+      assert.equal(bound.top[0].text, '1');
+      const general = await predictVariable(model, 'total = 0\nfor n in [1, 2, 3]:\n    total += n', 'total', 3);
+      assert.match(general.outOfDomain ?? '', /^program-tracer was trained on variable-binding programs .*; line 2 \(`for n in \[1, 2, 3\]:`\) is not of that kind, so its top value is a guess/);
     } finally {
       model.dispose();
     }

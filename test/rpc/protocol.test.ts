@@ -134,20 +134,20 @@ describe('params are checked by each method\'s schema', () => {
 });
 
 describe('prompts are held to the model\'s context', () => {
-  // The embedded model's context is 128 positions; 60 lines of `v = 1` are ~360 characters.
+  // The embedded model's context is 256 positions; 60 lines of `v = 1` are 360 tokens.
   const long = Array.from({ length: 60 }, (_, i) => `${'abcdefghijklmnopqrstuvwxyz'[i % 26]} = ${i % 10}`).join('\n');
   test('an explicit predict or trace longer than the context is an error giving both lengths', async () => {
-    await error('predict', { code: long, variable: 'h', topK: 3 }, 1, /the prompt: is \d+ tokens; binding-tracer's context is 128 tokens/);
-    await error('trace', { code: long, variable: 'h', intervention: 'resid' }, 1, /is \d+ tokens; binding-tracer's context is 128 tokens|counterfactual/);
+    await error('predict', { code: long, variable: 'h', topK: 3 }, 1, /the prompt: is \d+ tokens; program-tracer's context is 256 tokens/);
+    await error('trace', { code: long, variable: 'h', intervention: 'resid' }, 1, /is \d+ tokens; program-tracer's context is 256 tokens|counterfactual/);
   });
 
   test('a hover (fit: trim) keeps the lines nearest the variable that fit and says how many were left out', async () => {
     const r = await call('predict', { code: long, variable: 'h', topK: 3, fit: 'trim' });
     const p = r.result as { prompt: string; omittedLines: number; contextTokens: number };
     assert.ok(p.omittedLines > 0 && p.omittedLines < 60, JSON.stringify(r).slice(0, 200));
-    assert.equal(p.contextTokens, 128);
+    assert.equal(p.contextTokens, 256);
     assert.equal(p.prompt, `${long.split('\n').slice(p.omittedLines).join('\n')}\n#h:`);
-    assert.ok(p.prompt.length <= 128);
+    assert.ok(p.prompt.length <= 256);
   });
 
   test('a 1 MB hover is answered quickly, and other requests are not held up', async () => {

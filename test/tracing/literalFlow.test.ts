@@ -1,8 +1,9 @@
 /**
  * Counterfactuals beyond binding chains: every program kind the benchmark generates, under the
  * embedded model's character tokenizer and the real Qwen3 tokenizer; the refusals, each with its
- * reason; and traces on the embedded model, where layer 0 of the residual stream differs between
- * the runs only at the changed literal.
+ * reason; and traces on the embedded model (trained on these kinds), which answers both runs as the
+ * interpreter does, where layer 0 of the residual stream differs between the runs only at the changed
+ * literal and the top layer only at the final token.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +14,7 @@ import { variablePrompt } from '../../engine/src/predict';
 import { prepareTrace, traceVariable } from '../../engine/src/trace';
 import { GENERATOR_NAMES, resolveGenerator } from '../../engine/src/tasks/generators';
 import { Rng } from '../../engine/src/tasks/rng';
+import { charTokenizerJson, CODE_CHARS } from '../../engine/src/checkpoint/tokenizerJson';
 import { Tokenizer } from '../../engine/src/tokenizer';
 import { flowTargets, literalCounterfactual, literalSites, readsOf } from '../../engine/src/tracing/literalFlow';
 
@@ -97,8 +99,11 @@ describe('literal counterfactuals for every program kind', () => {
         return (e as Error).message;
       }
     };
-    // True and False differ in length: one character per token cannot line them up.
-    assert.match(refuse(chars, 'x = True\ny = False\nx = x and y', 'x'), /no literal of the code changes 'x' \(False\).*True: \d+ tokens, not \d+/);
+    // True and False differ in length: one character per token cannot line them up; the embedded
+    // tokenizer writes each as one token, so there they can.
+    const perChar = Tokenizer.fromJson(charTokenizerJson([...CODE_CHARS, 'T', 'F']));
+    assert.match(refuse(perChar, 'x = True\ny = False\nx = x and y', 'x'), /no literal of the code changes 'x' \(False\).*True: \d+ tokens, not \d+/);
+    assert.equal(refuse(chars, 'x = True\ny = False\nx = x and y', 'x'), 'ok');
     assert.match(refuse(tok, 'x = "a"\ny = x', 'y'), /no integer or boolean literal to change/);
     assert.match(refuse(tok, 'x = 3\ny = 0\nz = x // y', 'z'), /raises ZeroDivisionError/);
     assert.match(refuse(tok, 'class A:\n    pass\nx = 1', 'x'), /does not run this code \(line 1: unsupported statement "class A:"\)/);
@@ -108,7 +113,7 @@ describe('literal counterfactuals for every program kind', () => {
   });
 });
 
-describe('traces of other program kinds on the embedded model', () => {
+describe('traces of other program kinds on the embedded model (trained on them)', () => {
   let model: LoadedModel;
   before(async () => {
     model = await LoadedModel.load(embeddedModelDir(), { device: 'cpu' });
@@ -118,13 +123,18 @@ describe('traces of other program kinds on the embedded model', () => {
   const programs: [string, string, string][] = [
     ['loop', 'x = 0\nfor i in range(3):\n    x += 2', 'x'],
     ['counter', 'count = 0\nfor i in range(4):\n    count += 1', 'count'],
-    ['arithmetic', 'x = 1\nx += 2\nx += 2\nx += 2', 'x'],
+    ['arithmetic', 'x = 3\nx += 2  # step 1\nx += 2  # step 2\nx += 2  # step 3', 'x'],
   ];
   for (const [kind, code, variable] of programs) {
-    test(`${kind}: at layer 0 only the changed literal carries the counterfactual, and the trace says the code is outside the domain`, async () => {
+    test(`${kind}: the model answers both runs; at layer 0 only the changed literal carries the counterfactual, at the top the final token`, async () => {
       const t = prepareTrace(model, code, variable);
       assert.ok(t.targets.some((x) => x.kind === 'literal'), 'a literal trace, not a binding chain');
-      const g: PatchGrid = await traceVariable(model, code, variable, { intervention: 'resid', layers: [0] });
+      const top = model.spec.nLayers - 1;
+      const g: PatchGrid = await traceVariable(model, code, variable, { intervention: 'resid', layers: [0, top] });
+      // The interpreter's values are what the model predicts, clean and counterfactual.
+      assert.equal(g.cleanTop1!.id, g.cleanAnswer.id, `${kind}: clean ${g.cleanTop1!.text} for ${g.cleanAnswer.text}`);
+      assert.equal(g.cfTop1!.id, g.cfAnswer.id, `${kind}: counterfactual ${g.cfTop1!.text} for ${g.cfAnswer.text}`);
+      assert.equal(g.outOfDomain, undefined);
       const literal = t.targets.find((x) => x.kind === 'literal')!.pos;
       const T = g.shape[1];
       for (let p = 0; p < T; p++) {
@@ -132,7 +142,11 @@ describe('traces of other program kinds on the embedded model', () => {
         if (t.cf.changedPositions.length === 1 && p === literal) assert.ok(Math.abs(v - 1) < 1e-4, `${kind}: literal ${v}`);
         else if (!t.cf.changedPositions.includes(p)) assert.ok(Math.abs(v) < 1e-4, `${kind}: position ${p} ${v}`);
       }
-      assert.match(g.outOfDomain ?? '', /binding-tracer was trained on variable-binding programs.*this code is (a range loop|an increment sequence)/);
+      // Entering the top layer the answer is read at the query's last token: patching it there carries nearly all of it
+      // (the last block still reads a little from the lines).
+      const atTop = g.metrics.normalized.slice(T, 2 * T);
+      assert.ok(atTop[T - 1] > 0.9, `${kind}: final token at the top ${atTop[T - 1]}`);
+      for (let p = 0; p < T - 1; p++) assert.ok(Math.abs(atTop[p]) < 0.25, `${kind}: position ${p} at the top ${atTop[p]}`);
     });
   }
 

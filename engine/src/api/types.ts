@@ -50,6 +50,12 @@ export interface Prediction {
   /** The prompt the model was given (code + query). */
   prompt: string;
   top: TopToken[];
+  /**
+   * The whole value when the model writes it in more than one token (`144` as `1`, `4`, `4`): its
+   * greedy continuation from the top token while it writes a number; `prob` is the product of its
+   * tokens' probabilities.
+   */
+  value?: { text: string; prob: number };
   latencyMs: number;
   /** Lines of the code's start left out so the prompt fits the model's context (hovers only). */
   omittedLines?: number;

@@ -94,6 +94,11 @@ The final result is: `,
     answerKind: 'integer',
     text: '{code}',
   },
+  query: {
+    description: 'The program, then `#x:` on its own line: the query form of the embedded models and the hover.',
+    answerKind: 'any',
+    text: '{code}\n#{variable}:',
+  },
   exception_handling: {
     description: 'Final value of `result` after try/except blocks.',
     answerKind: 'integer',

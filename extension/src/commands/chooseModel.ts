@@ -53,7 +53,7 @@ async function chooseModel(context: vscode.ExtensionContext, engine: EngineClien
         return true;
       });
     const items: ModelItem[] = [
-      { label: 'binding-tracer', description: 'the embedded model', detail: s.model ? 'a 6-layer model trained on variable-binding programs' : 'in use', dir: '' },
+      { label: 'program-tracer', description: 'the embedded model', detail: s.model ? 'a 6-layer model trained on the benchmark\'s program kinds and variable binding' : 'in use', dir: '' },
       ...once(recent.map((d) => folder(d, 'recently used'))),
       ...once([s.model, ...s.modelFolders].filter(Boolean).map((d) => folder(d, 'from the settings'))),
       ...once(hub.map((m) => ({ label: m.id, description: m.dir, detail: 'Hugging Face hub cache', dir: m.dir }))),

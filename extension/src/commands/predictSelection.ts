@@ -60,7 +60,7 @@ async function predictSelection(engine: EngineClient, predictor: Predictor, deco
         const end = doc.lineAt(t.line).range.end;
         // Short at the line's end (a split editor is narrow); the detail is in the hover.
         const hover = new vscode.MarkdownString(
-          `**${t.variable}** after line ${t.line + 1} — ${p.outOfDomain ? 'guesses (outside the model\'s domain): ' : ''}${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms` +
+          `**${t.variable}** after line ${t.line + 1} — ${p.outOfDomain ? 'guesses (outside the model\'s domain): ' : ''}${p.top.map((x) => `\`${x.text.replace(/`/g, "'")}\` ${(100 * x.prob).toFixed(1)}%`).join(', ')}${p.value ? `; whole value \`${p.value.text}\` ${(100 * p.value.prob).toFixed(1)}%` : ''}\n\n${p.model}, ${p.latencyMs.toFixed(0)} ms` +
             (p.omittedLines ? `\n\n${omittedNote(p)}` : ''),
         );
         if (p.outOfDomain) hover.appendMarkdown('\n\n').appendText(p.outOfDomain);

@@ -134,7 +134,7 @@ export class EngineClient implements vscode.Disposable {
    */
   private async loadConfiguredModel(load: (params: LoadModelParams) => Promise<ModelInfo>): Promise<void> {
     const s = readSettings();
-    // No model chosen: the engine loads the embedded default (models/binding-tracer).
+    // No model chosen: the engine loads the embedded default (models/program-tracer).
     const params = { dir: s.model, device: s.device, dtype: s.dtype };
     try {
       this.setModel(await load(params), undefined);

@@ -63,9 +63,10 @@ async function provideHover(
     md.appendMarkdown('| token | probability |\n|---|---:|\n');
   }
   for (const t of prediction.top) md.appendMarkdown(`| \`${escapeCell(t.text)}\` | ${(100 * t.prob).toFixed(1)}% |\n`);
+  if (prediction.value) md.appendMarkdown(`\nWhole value, written from the top token on: \`${escapeCell(prediction.value.text)}\` ${(100 * prediction.value.prob).toFixed(1)}%\n`);
   md.appendMarkdown(`\n${prediction.model} · ${engine.model.device} · ${prediction.latencyMs.toFixed(0)} ms\n`);
   if (prediction.omittedLines) md.appendMarkdown(`\n${omittedNote(prediction)}\n`);
-  if (actual) describeActual(md, await actual, prediction.top[0]?.text);
+  if (actual) describeActual(md, await actual, prediction.value?.text ?? prediction.top[0]?.text);
   else if (settings.predictedVsActual) md.appendMarkdown('\n\n_Actual value not shown: this workspace is not trusted, so Introspect does not run its code._');
   const range = new vscode.Range(pos.line, ident.start, pos.line, ident.start + ident.name.length);
   return new vscode.Hover(md, range);

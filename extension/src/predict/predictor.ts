@@ -29,10 +29,9 @@ export class Predictor {
   }
 }
 
-/** "5" (82%) — the top token as shown in decorations and hovers. */
 /** The top value and its probability, short enough for the end of a line: `"5" 82%` (long values cut). */
 export function formatTop(p: Prediction): string {
-  const t = p.top[0];
+  const t = p.value ?? p.top[0];
   if (!t) return 'no prediction';
   const text = t.text.trim() || t.text;
   return `${JSON.stringify(text.length > 12 ? `${text.slice(0, 11)}…` : text)} ${(100 * t.prob).toFixed(0)}%`;
