@@ -21,7 +21,7 @@ import { CHAR_SPECIALS } from '../../engine/src/checkpoint/tokenizerJson';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
 import { withRepeats } from './repeatedSequences';
-import { runFlags, runSettings, smallLlama } from './smallLlama';
+import { runFlags, runSettings, smallLlama, tracerSchedule } from './smallLlama';
 import { type BindingExample, bindingExamples, bindingTokenizerJson, encoderOf, LINES, MAX_HOPS, scoreBinding } from './bindingScore';
 
 /** Repeated sequences as long as a 16-line program's lines (char tokens), within maxPositions. */
@@ -133,13 +133,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const trained = await train(start, data, {
     outDir,
-    steps: run.steps,
-    lr: run.lr,
-    warmupSteps: Math.min(200, Math.floor(run.steps / 10)),
-    decay: 'cosine',
-    weightDecay: 0.1,
-    evalEvery: int('eval-every'),
-    checkpointEvery: int('eval-every'),
+    ...tracerSchedule(run.steps, run.lr, int('eval-every')),
     seriesSteps: [...logSpacedSteps(run.steps), ...(args['series-steps'] ? stepList(args['series-steps'], '--series-steps') : [])],
     run,
     onProgress: (r) => {

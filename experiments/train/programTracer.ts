@@ -24,7 +24,7 @@ import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
 import { bindingExamples, encoderOf } from './bindingScore';
 import { KIND_GENERATORS, kindExamples, programTokenizerJson, toExamples, withAnswerEnds } from './programData';
-import { runFlags, runSettings, smallLlama } from './smallLlama';
+import { runFlags, runSettings, smallLlama, tracerSchedule } from './smallLlama';
 
 /** The benchmark's lengths for each generator's held-out programs (its suites', else 2–6). */
 const BENCH_LENGTHS: Record<string, number[]> = {
@@ -119,13 +119,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const trained = await train(start, data, {
     outDir,
-    steps: run.steps,
-    lr: run.lr,
-    warmupSteps: Math.min(200, Math.floor(run.steps / 10)),
-    decay: 'cosine',
-    weightDecay: 0.1,
-    evalEvery,
-    checkpointEvery: evalEvery,
+    ...tracerSchedule(run.steps, run.lr, evalEvery),
     seriesSteps: [],
     run,
     onProgress: (r) => {

@@ -33,6 +33,13 @@ export function runSettings(v: Partial<Record<keyof ReturnType<typeof runFlags>,
   };
 }
 
+/**
+ * The tracer recipes' schedule: warmup over 200 steps (a tenth of a shorter run), cosine decay,
+ * weight decay 0.1, evaluated and checkpointed every `evalEvery` steps.
+ */
+export const tracerSchedule = (steps: number, lr: number, evalEvery: number) =>
+  ({ steps, lr, warmupSteps: Math.min(200, Math.floor(steps / 10)), decay: 'cosine', weightDecay: 0.1, evalEvery, checkpointEvery: evalEvery }) as const;
+
 /** A fresh small Llama of those settings over this tokenizer. */
 export function smallLlama(
   s: { layers: number; dModel: number; nHeads: number; seed: number },

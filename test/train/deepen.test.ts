@@ -12,9 +12,9 @@ import { loadParameters } from '../../engine/src/autodiff/load';
 import { buildLossGraph } from '../../engine/src/autodiff/lossGraph';
 import { LossRunner } from '../../engine/src/autodiff/runner';
 import { type TinyModelType, writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
-import { LoadedModel } from '../../engine/src/model';
 import { deepened } from '../../engine/src/train/deepen';
 import { initialModel } from '../../engine/src/train/initialModel';
+import { folderLogits } from './folderLogits';
 
 const root = mkdtempSync(join(tmpdir(), 'introspect-deepen-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -32,14 +32,7 @@ describe('deepen', () => {
       // 0: below all; 1: between the two; 2 twice: two on top.
       const grown = await initialModel(join(root, `${modelType}-grown`), fresh, source, [0, 1, 2, 2]);
       assert.equal(grown.layout.spec.nLayers, 6);
-      const logits = async (dir: string) => {
-        const m = await LoadedModel.load(dir, { device: 'cpu', cacheDir: join(root, 'cache') });
-        try {
-          return (await m.forward(rows, { logits: 'all' })).logits.data;
-        } finally {
-          await m.dispose();
-        }
-      };
+      const logits = (dir: string) => folderLogits(dir, rows, join(root, 'cache'));
       const [a, b] = [await logits(source), await logits(join(root, `${modelType}-grown`, 'init'))];
       let d = 0;
       for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));

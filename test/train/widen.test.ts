@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
 import { writeTinyCheckpoint } from '../../engine/src/checkpoint/tiny';
-import { LoadedModel } from '../../engine/src/model';
 import { initialModel } from '../../engine/src/train/initialModel';
+import { folderLogits } from './folderLogits';
 import { widened } from '../../engine/src/train/widen';
 import { loadParameters } from '../../engine/src/autodiff/load';
 
@@ -35,14 +35,7 @@ describe('widen', () => {
     assert.equal(readFileSync(join(init, 'tokenizer.json'), 'utf8'), JSON.stringify(tokenizerJson));
 
     const rows = [[3, 4, 5, 6, 7, 8, 3, 4], [8, 7, 6, 5, 4, 3, 5, 5]];
-    const logits = async (dir: string) => {
-      const m = await LoadedModel.load(dir, { device: 'cpu', cacheDir: join(root, 'cache') });
-      try {
-        return (await m.forward(rows, { logits: 'all' })).logits.data;
-      } finally {
-        await m.dispose();
-      }
-    };
+    const logits = (dir: string) => folderLogits(dir, rows, join(root, 'cache'));
     const [a, b] = [await logits(source), await logits(init)];
     const V0 = 3 + oldChars.length;
     let d = 0;
