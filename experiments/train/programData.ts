@@ -7,7 +7,6 @@
 import { charTokenizerJson } from '../../engine/src/checkpoint/tokenizerJson';
 import type { Examples } from '../../engine/src/train/trainer';
 import { type GeneratorName, resolveGenerator } from '../../engine/src/tasks/generators';
-import { GENERATOR_KIND, type ProgramKind } from '../../engine/src/tasks/programKinds';
 import { runPython } from '../../engine/src/tasks/interpreter';
 import { Rng } from '../../engine/src/tasks/rng';
 import { BINDING_CHARS } from './bindingScore';
@@ -76,8 +75,6 @@ export const KIND_GENERATORS: { name: GeneratorName; maxLength: number; variable
 ];
 
 export interface KindExample {
-  generator: GeneratorName;
-  kind: ProgramKind;
   seqLen: number;
   ids: number[];
   /** Positions of the value's tokens and the newline after it. */
@@ -115,7 +112,7 @@ export function kindExamples(encode: (s: string) => number[], g: (typeof KIND_GE
     const value = typeof answer === 'boolean' ? (answer ? 'True' : 'False') : String(answer);
     const prompt = encode(`${program}\n#${g.variable}:`);
     const ids = [...prompt, ...encode(`${value}\n`)];
-    const example: KindExample = { generator: g.name, kind: GENERATOR_KIND[g.name], seqLen, ids, answers: ids.slice(prompt.length).map((_, i) => prompt.length + i) };
+    const example: KindExample = { seqLen, ids, answers: ids.slice(prompt.length).map((_, i) => prompt.length + i) };
     if (o.lineValues && typeof answer === 'boolean') {
       const values = booleanLineValues(program);
       const ends = ids.flatMap((id, t) => (id === newline && t < prompt.length ? [t] : []));

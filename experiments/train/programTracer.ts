@@ -22,19 +22,13 @@ import { Rng } from '../../engine/src/tasks/rng';
 import { writeModelFolder } from '../../engine/src/train/checkpoint';
 import { initialModel } from '../../engine/src/train/initialModel';
 import { type Examples, train, type TrainData } from '../../engine/src/train/trainer';
+import { programKinds } from '../12_program_kinds';
 import { bindingExamples, encoderOf } from './bindingScore';
 import { KIND_GENERATORS, kindExamples, programTokenizerJson, toExamples, withAnswerEnds } from './programData';
 import { runFlags, runSettings, smallLlama, tracerSchedule } from './smallLlama';
 
-/** The benchmark's lengths for each generator's held-out programs (its suites', else 2–6). */
-const BENCH_LENGTHS: Record<string, number[]> = {
-  range: range(2, 16),
-  range_lines: range(2, 16),
-  variable_increments: range(2, 16),
-  plus_minus: range(2, 10),
-  boolean: range(2, 8),
-  boolean_advanced: range(2, 8),
-};
+/** The lengths the program-kinds suite scores a generator at: its held-out programs' lengths. */
+const benchLengths = (name: string): number[] => programKinds.experiments.find((e) => e.generator.name === name)!.lengths;
 
 function range(a: number, b: number): number[] {
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -90,7 +84,7 @@ async function main(): Promise<void> {
   const [newline] = encode('\n');
   const ends = <E extends { ids: number[]; answers: number[] }>(es: E[]) => (run.bindingEnds ? withAnswerEnds(es, newline) : es);
   const heldBinding = toExamples(ends(bindingExamples(encode, seed, -1, 2 * heldOutPer)));
-  const heldKinds = KIND_GENERATORS.map((g, i) => kindExamples(encode, g, seed, -10 - i, heldOutPer, { lengths: BENCH_LENGTHS[g.name] ?? range(2, 6) }));
+  const heldKinds = KIND_GENERATORS.map((g, i) => kindExamples(encode, g, seed, -10 - i, heldOutPer, { lengths: benchLengths(g.name) }));
   const heldOut = concat([heldBinding, ...heldKinds.map(toExamples)]);
   const groups: Record<string, number[]> = { binding: range(0, heldBinding.rows.length - 1) };
   let at = heldBinding.rows.length;
