@@ -4,7 +4,7 @@ import { getTemplate, TEMPLATE_NAMES, TEMPLATES } from '../../engine/src/tasks/p
 
 const PROGRAM = 'x = 0\nfor i in range(3):\n    x += 2  # {code} stays literal';
 
-test('all seven seed templates plus exception handling exist', () => {
+test('all seven seed templates plus the query form and exception handling exist', () => {
   assert.deepEqual(TEMPLATE_NAMES, [
     'range_tracking',
     'boolean_logic',
@@ -13,6 +13,7 @@ test('all seven seed templates plus exception handling exist', () => {
     'minimal',
     'entity_tracking',
     'variable_binding',
+    'query',
     'exception_handling',
   ]);
 });
@@ -24,6 +25,7 @@ test('every template embeds the program once, verbatim, and ends at the answer c
     assert.equal(prompt.split(PROGRAM).length, 2, `${name} contains the program exactly once`);
     assert.ok(!/\{(code|variable)\}/.test(prompt.replace(PROGRAM, '')), `${name} has no unfilled placeholder`);
     if (name === 'variable_binding') assert.equal(prompt, PROGRAM);
+    else if (name === 'query') assert.equal(prompt, `${PROGRAM}\n#x:`);
     else {
       assert.ok(prompt.includes('```python\n' + PROGRAM + '\n```'), `${name} fences the program`);
       assert.match(prompt, /(is: |Answer: )$/, `${name} ends where the answer starts`);

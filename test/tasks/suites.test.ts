@@ -36,10 +36,10 @@ function small(s: Suite): Suite {
   return overrideSuite(s, { samplesPerLength: 2 });
 }
 
-test('the seed suites are listed and found by name', () => {
+test('the seed suites and program-kinds are listed and found by name', () => {
   assert.deepEqual(
     listSuites().map((s) => s.name),
-    ['boolean-simple', 'integer-simple', 'range-simple', 'boolean-advanced', 'variable-binding', 'robust-seeds'],
+    ['boolean-simple', 'integer-simple', 'range-simple', 'boolean-advanced', 'variable-binding', 'robust-seeds', 'program-kinds'],
   );
   assert.equal(getSuite('robust-seeds').analysis, 'robust-seeds');
   assert.throws(() => getSuite('variable-bindng'), /unknown suite "variable-bindng" \(did you mean "variable-binding"\?/);
