@@ -362,10 +362,15 @@ function solve(A: number[][], b: number[]): number[] {
   return m.map((r, i) => r[k] / r[i]);
 }
 
-test('NormalRng draws standard normals: moments, tail mass beyond the ziggurat base and a KS test', () => {
+test('NormalRng draws standard normals: moments, tail mass beyond the ziggurat base and a KS test; fill draws the same numbers', () => {
   const n = 1_000_000;
   const rng = new NormalRng(9, 2, 1);
   const xs = Float64Array.from({ length: n }, () => rng.normal());
+  // fill's fast path: the same numbers (rejected draws included), leaving the generator where normal() does.
+  const filler = new NormalRng(9, 2, 1);
+  const filled = filler.fill(new Float64Array(n));
+  assert.equal(filled.findIndex((x, i) => x !== xs[i]), -1);
+  assert.equal(filler.normal(), rng.normal());
   let mean = 0;
   for (const x of xs) mean += x / n;
   let v = 0;

@@ -83,13 +83,20 @@ export class NormalRng {
   }
 
   normal(): number {
+    const word = this.nextU32() | 0;
+    const h = word >> 7; // signed, |h| < 2^24
+    // Inside the layer's rectangle: ~99 % of draws.
+    return Math.abs(h) < ZIG.k[word & 127] ? h * ZIG.w[word & 127] : this.rejected(word);
+  }
+
+  /** The ziggurat past a word that fell outside its layer's rectangle: the tail, the wedge, or a new word. */
+  private rejected(word: number): number {
     const { k, w, f, R } = ZIG;
     for (;;) {
-      const word = this.nextU32() | 0;
       const i = word & 127;
-      const h = word >> 7; // signed, |h| < 2^24
+      const h = word >> 7;
       const x = h * w[i];
-      if (Math.abs(h) < k[i]) return x; // inside the layer's rectangle: ~99 % of draws
+      if (Math.abs(h) < k[i]) return x;
       if (i === 0) {
         // The tail beyond R, by Marsaglia's exponential method.
         let tx: number;
@@ -101,12 +108,51 @@ export class NormalRng {
         return h > 0 ? R + tx : -R - tx;
       }
       if (f[i] + this.uniform() * (f[i - 1] - f[i]) < Math.exp(-0.5 * x * x)) return x;
+      word = this.nextU32() | 0;
     }
   }
 
-  /** Fills `out` with standard normals. */
+  /**
+   * Fills `out` with standard normals: the same numbers as calling `normal()` for each, but with
+   * the generator's state and the ziggurat's common case in locals (about twice as fast, and the
+   * samplers draw one per sampled weight per step).
+   */
   fill(out: Float32Array | Float64Array): typeof out {
-    for (let i = 0; i < out.length; i++) out[i] = this.normal();
+    const { k, w } = ZIG;
+    const s = this.s;
+    let s0 = s[0];
+    let s1 = s[1];
+    let s2 = s[2];
+    let s3 = s[3];
+    for (let i = 0; i < out.length; i++) {
+      const word = Math.imul(rotl(Math.imul(s1, 5), 7), 9) | 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const layer = word & 127;
+      const h = word >> 7;
+      if (Math.abs(h) < k[layer]) out[i] = h * w[layer];
+      else {
+        // The rare rest (~1 %): hand the state back, take normal()'s path from this word on.
+        s[0] = s0;
+        s[1] = s1;
+        s[2] = s2;
+        s[3] = s3;
+        out[i] = this.rejected(word);
+        s0 = s[0];
+        s1 = s[1];
+        s2 = s[2];
+        s3 = s[3];
+      }
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
     return out;
   }
 

@@ -64,6 +64,8 @@ export class Sgmcmc {
    */
   private prev: { theta: Float32Array; drift: Float32Array; G: Float32Array | undefined } | undefined;
   private prevEnergy = NaN;
+  /** One chunk of the step's noise. */
+  private readonly noise = new Float64Array(1 << 16);
 
   constructor(
     private readonly center: Float32Array,
@@ -78,6 +80,10 @@ export class Sgmcmc {
     if (o.boundingBox !== undefined && !(o.boundingBox > 0)) throw new IntrospectError(`must be positive, got ${o.boundingBox}`, 'boundingBox');
     if (!SAMPLERS.includes(o.sampler)) throw new IntrospectError(`must be one of ${SAMPLERS.join(', ')}, got "${o.sampler}"`, 'sampler');
     this.v = o.sampler === 'rmsprop-sgld' ? new Float32Array(restriction.count) : undefined;
+    // One empty run, so that the code V8 optimizes in the middle of the first chunk's loop has type
+    // feedback for what follows the loop, rather than deoptimizing there on every chunk.
+    const none: ChunkArrays = { theta: NONE, grad: NONE, center: NONE, noise: this.noise, v: NONE, prevTheta: NONE, prevDrift: NONE, prevG: NONE };
+    updateChunk(none, { half: 0, root: 0, nbeta: 0, gamma: 0, wd: 0, sigma: 0, alpha: 0, rmsEps: 0, box: Infinity }, 0, 0, 0, new Float64Array(4));
   }
 
   /**
@@ -86,50 +92,34 @@ export class Sgmcmc {
    * chain asks only on the steps it estimates MALA, as the copies cost memory traffic).
    */
   step(theta: Float32Array, grad: Float32Array, loss: number, forAcceptance = true): StepDiagnostics {
-    const { epsilon: eps, nbeta, gamma, weightDecay: wd, noiseLevel: sigma, alpha, rmsEps } = this.o;
-    const box = this.o.boundingBox;
-    const center = this.center;
-    const v = this.v;
-    const half = eps / 2;
-    const root = Math.sqrt(eps);
-    let gradSq = 0;
-    let locSq = 0;
-    let noiseSq = 0;
-    let distSq = 0;
+    const o = this.o;
     const n = this.restriction.count;
-    const prev = forAcceptance ? (this.prev ??= { theta: new Float32Array(n), drift: new Float32Array(n), G: v ? new Float32Array(n) : undefined }) : undefined;
+    const prev = forAcceptance ? (this.prev ??= { theta: new Float32Array(n), drift: new Float32Array(n), G: this.v ? new Float32Array(n) : undefined }) : undefined;
+    const c: ChunkConstants = {
+      half: o.epsilon / 2,
+      root: Math.sqrt(o.epsilon),
+      nbeta: o.nbeta,
+      gamma: o.gamma,
+      wd: o.weightDecay,
+      sigma: o.noiseLevel,
+      alpha: o.alpha,
+      rmsEps: o.rmsEps,
+      box: o.boundingBox ?? Infinity,
+    };
+    const arrays: ChunkArrays = { theta, grad, center: this.center, noise: this.noise, v: this.v ?? NONE, prevTheta: prev?.theta ?? NONE, prevDrift: prev?.drift ?? NONE, prevG: prev?.G ?? NONE };
+    const sums = new Float64Array(4);
     const r = this.restriction.ranges;
     let k = 0;
-    for (let j = 0; j < r.length; j += 2) {
-      for (let i = r[j]; i < r[j + 1]; i++, k++) {
-        const th = theta[i];
-        const g = grad[i];
-        const off = th - center[i];
-        distSq += off * off;
-        let G = 1;
-        if (v) {
-          const vi = alpha * v[k] + (1 - alpha) * g * g;
-          v[k] = vi;
-          G = 1 / (Math.sqrt(vi) + rmsEps);
-        }
-        if (prev) {
-          prev.theta[k] = th;
-          prev.drift[k] = nbeta * g + gamma * off;
-          if (prev.G) prev.G[k] = G;
-        }
-        const gt = half * G * nbeta * g;
-        const lt = half * G * gamma * off;
-        const nt = sigma === 0 ? 0 : root * Math.sqrt(G) * sigma * this.rng.normal();
-        gradSq += gt * gt;
-        locSq += lt * lt;
-        noiseSq += nt * nt;
-        let next = th - gt - lt - half * wd * th + nt;
-        if (box !== undefined) next = Math.min(center[i] + box, Math.max(center[i] - box, next));
-        theta[i] = next;
+    for (let j = 0; j < r.length; j += 2)
+      for (let i = r[j]; i < r[j + 1]; i += this.noise.length) {
+        const m = Math.min(this.noise.length, r[j + 1] - i);
+        // The chunk's noise first, by rng.fill's fast path: the same numbers, in the same order, as one normal() per coordinate.
+        if (c.sigma !== 0) this.rng.fill(this.noise.subarray(0, m));
+        updateChunk(arrays, c, i, k, m, sums);
+        k += m;
       }
-    }
-    this.prevEnergy = prev ? nbeta * loss + (gamma / 2) * distSq : NaN;
-    return { gradTerm: Math.sqrt(gradSq), localization: Math.sqrt(locSq), noise: Math.sqrt(noiseSq), distance: Math.sqrt(distSq) };
+    this.prevEnergy = prev ? o.nbeta * loss + (o.gamma / 2) * sums[3] : NaN;
+    return { gradTerm: Math.sqrt(sums[0]), localization: Math.sqrt(sums[1]), noise: Math.sqrt(sums[2]), distance: Math.sqrt(sums[3]) };
   }
 
   /**
@@ -158,4 +148,79 @@ export class Sgmcmc {
     const energy = nbeta * loss + (gamma / 2) * distSq;
     return Math.min(1, Math.exp(quadratic / (sigma * sigma) + this.prevEnergy - energy));
   }
+}
+
+const NONE = new Float32Array(0);
+
+interface ChunkConstants {
+  half: number;
+  root: number;
+  nbeta: number;
+  gamma: number;
+  wd: number;
+  sigma: number;
+  alpha: number;
+  rmsEps: number;
+  /** Infinity without a bounding box. */
+  box: number;
+}
+
+/** The step's arrays; V and the acceptance copies are empty when not kept. */
+interface ChunkArrays {
+  theta: Float32Array;
+  grad: Float32Array;
+  center: Float32Array;
+  noise: Float64Array;
+  v: Float32Array;
+  prevTheta: Float32Array;
+  prevDrift: Float32Array;
+  prevG: Float32Array;
+}
+
+/**
+ * The update of `m` coordinates from flat index `i0` (sampled index `k0`), adding the squared
+ * gradient, localization, noise and distance terms to `sums`. A function of its own, over typed
+ * arrays and numbers only, so V8 keeps one optimized loop for every step.
+ */
+function updateChunk(a: ChunkArrays, c: ChunkConstants, i0: number, k0: number, m: number, sums: Float64Array): void {
+  const { theta, grad, center, noise, v, prevTheta, prevDrift, prevG } = a;
+  const { half, root, nbeta, gamma, wd, sigma, alpha, rmsEps, box } = c;
+  const rms = v.length > 0;
+  const keep = prevTheta.length > 0;
+  const keepG = prevG.length > 0;
+  let gradSq = 0;
+  let locSq = 0;
+  let noiseSq = 0;
+  let distSq = 0;
+  for (let q = 0; q < m; q++) {
+    const i = i0 + q;
+    const k = k0 + q;
+    const th = theta[i];
+    const g = grad[i];
+    const off = th - center[i];
+    distSq += off * off;
+    let G = 1.0;
+    if (rms) {
+      const vi = alpha * v[k] + (1 - alpha) * g * g;
+      v[k] = vi;
+      G = 1 / (Math.sqrt(vi) + rmsEps);
+    }
+    if (keep) {
+      prevTheta[k] = th;
+      prevDrift[k] = nbeta * g + gamma * off;
+      if (keepG) prevG[k] = G;
+    }
+    const gt = half * G * nbeta * g;
+    const lt = half * G * gamma * off;
+    const nt = sigma === 0 ? 0 : root * Math.sqrt(G) * sigma * noise[q];
+    gradSq += gt * gt;
+    locSq += lt * lt;
+    noiseSq += nt * nt;
+    const next = th - gt - lt - half * wd * th + nt;
+    theta[i] = Math.min(center[i] + box, Math.max(center[i] - box, next));
+  }
+  sums[0] += gradSq;
+  sums[1] += locSq;
+  sums[2] += noiseSq;
+  sums[3] += distSq;
 }
