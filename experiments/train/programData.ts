@@ -81,6 +81,13 @@ export interface KindExample {
   answers: number[];
   /** Intermediate supervision of boolean programs: at each line's last token, the value the line assigns (True/False). */
   lineValues?: { at: number[]; labels: number[] };
+  /**
+   * Intermediate supervision of integer programs: after each line that completes a statement (but
+   * the last, whose value is the answer), the queried variable's value then and a newline, spelled
+   * from the line's last token on over the positions before the next line's end — positions whose
+   * own next token nothing reads. Targets and labels as the trainer takes them.
+   */
+  runningValues?: { at: number[]; labels: number[] };
 }
 
 export interface KindOptions {
@@ -93,6 +100,8 @@ export interface KindOptions {
    * counterfactual changes exactly that literal.
    */
   startValues?: number;
+  /** Supervise integer programs' running values (KindExample.runningValues). */
+  runningValues?: boolean;
 }
 
 /** `n` programs of generator `g`, seeded by (seed, stream), with their queries and answers. */
@@ -113,14 +122,46 @@ export function kindExamples(encode: (s: string) => number[], g: (typeof KIND_GE
     const prompt = encode(`${program}\n#${g.variable}:`);
     const ids = [...prompt, ...encode(`${value}\n`)];
     const example: KindExample = { seqLen, ids, answers: ids.slice(prompt.length).map((_, i) => prompt.length + i) };
+    const ends = ids.flatMap((id, t) => (id === newline && t < prompt.length ? [t] : []));
+    if (o.runningValues && typeof answer === 'number') example.runningValues = runningValues(encode, program, g.variable, ends);
     if (o.lineValues && typeof answer === 'boolean') {
       const values = booleanLineValues(program);
-      const ends = ids.flatMap((id, t) => (id === newline && t < prompt.length ? [t] : []));
       // Each assignment line ends at a newline (the last one at the query's); its value is predicted from the line's last token.
       example.lineValues = { at: ends.slice(0, values.length), labels: values.map((v) => encode(v ? 'True' : 'False')[0]) };
     }
     return example;
   });
+}
+
+/**
+ * `variable`'s value after each line of `program` that ends a statement, but the last (a prefix
+ * that does not parse, such as a loop header or a try block without its except, ends none; nor
+ * does one before the variable exists), spelled with a newline from the line's newline on, where
+ * that fits before the next such line's newline (or the last line's). `ends`: the newlines' token
+ * positions.
+ */
+function runningValues(encode: (s: string) => number[], program: string, variable: string, ends: number[]): { at: number[]; labels: number[] } {
+  const lines = program.split('\n');
+  const after: { line: number; value: number }[] = [];
+  for (let i = 0; i < lines.length - 1; i++) {
+    try {
+      const value = runPython(lines.slice(0, i + 1).join('\n')).get(variable);
+      if (typeof value === 'number') after.push({ line: i, value });
+    } catch {
+      // Not a whole program yet.
+    }
+  }
+  const at: number[] = [];
+  const labels: number[] = [];
+  after.forEach(({ line, value }, k) => {
+    const spelled = encode(`${value}\n`);
+    if (ends[line] + spelled.length > ends[after[k + 1]?.line ?? lines.length - 1]) return;
+    spelled.forEach((id, j) => {
+      at.push(ends[line] + j);
+      labels.push(id);
+    });
+  });
+  return { at, labels };
 }
 
 /** The value each line of a boolean program assigns, by running the lines in order. */
@@ -149,11 +190,13 @@ export function withAnswerEnds<E extends { ids: number[]; answers: number[] }>(e
   });
 }
 
-/** The trainer's view: targets are the answers, after the line values when those are supervised. */
-export function toExamples(ps: { ids: number[]; answers: number[]; lineValues?: { at: number[]; labels: number[] } }[]): Examples {
+type Supervised = { at: number[]; labels: number[] };
+
+/** The trainer's view: targets are the answers, after the line or running values when those are supervised. */
+export function toExamples(ps: { ids: number[]; answers: number[]; lineValues?: Supervised; runningValues?: Supervised }[]): Examples {
   return {
     rows: ps.map((p) => p.ids),
-    targets: ps.map((p) => [...(p.lineValues?.at ?? []), ...p.answers]),
-    labels: ps.map((p) => [...(p.lineValues?.labels ?? []), ...p.answers.map((a) => p.ids[a])]),
+    targets: ps.map((p) => [...(p.lineValues?.at ?? []), ...(p.runningValues?.at ?? []), ...p.answers]),
+    labels: ps.map((p) => [...(p.lineValues?.labels ?? []), ...(p.runningValues?.labels ?? []), ...p.answers.map((a) => p.ids[a])]),
   };
 }

@@ -34,6 +34,18 @@ function range(a: number, b: number): number[] {
   return Array.from({ length: b - a + 1 }, (_, i) => a + i);
 }
 
+/** `name=w,...` → integer weights by generator name. */
+function kindWeights(v: string): Record<string, number> {
+  const names = KIND_GENERATORS.map((g) => g.name as string);
+  return Object.fromEntries(
+    v.split(',').map((part) => {
+      const [name, w] = part.split('=');
+      if (!names.includes(name)) throw new IntrospectError(`unknown generator "${name}" (${names.join(', ')})`, '--kind-weights');
+      return [name, positiveInt(w, `--kind-weights ${name}`)];
+    }),
+  );
+}
+
 const concat = (parts: Examples[]): Examples => ({
   rows: parts.flatMap((p) => p.rows),
   targets: parts.flatMap((p) => p.targets!),
@@ -55,6 +67,10 @@ async function main(): Promise<void> {
     'binding-ends': { type: 'boolean', default: false },
     // Chance that a program starting `v = 0` starts from another digit (see KindOptions.startValues).
     'start-values': { type: 'string', default: '0' },
+    // Supervise the running value of integer programs after each statement (KindExample.runningValues).
+    'running-values': { type: 'boolean', default: false },
+    // How often each generator is drawn for a batch row relative to the others (1 unless named), e.g. plus_minus=3,exception=3.
+    'kind-weights': { type: 'string' },
   });
   const { outDir, seed, batch, lr, steps } = runSettings(args);
   const startValues = probability(args['start-values'], '--start-values');
@@ -70,6 +86,8 @@ async function main(): Promise<void> {
     // Recorded only when given, so the first run (without it) still resumes.
     ...(args['binding-ends'] && { bindingEnds: true }),
     ...(startValues > 0 && { startValues }),
+    ...(args['kind-weights'] && { kindWeights: kindWeights(args['kind-weights']) }),
+    ...(args['running-values'] && { runningValues: true }),
   };
   const heldOutPer = positiveInt(args['held-out'], '--held-out');
   const evalEvery = positiveInt(args['eval-every'], '--eval-every');
@@ -94,16 +112,18 @@ async function main(): Promise<void> {
   }
 
   const kindRows = batch - run.bindingRows;
+  // Generator indices, each repeated by its weight: a uniform draw from it is the weighted draw (and, unweighted, the draw earlier runs made).
+  const drawKind = KIND_GENERATORS.flatMap((g, i) => Array<number>(run.kindWeights?.[g.name] ?? 1).fill(i));
   const data: TrainData = {
     batch: (step) => {
       // Each generator's share of the batch, drawn per step; streams ≥ 0 never meet the held-out ones.
       const rng = new Rng(seed * 7919 + step);
       const counts = new Map<number, number>();
       for (let r = 0; r < kindRows; r++) {
-        const g = rng.int(0, KIND_GENERATORS.length - 1);
+        const g = drawKind[rng.int(0, drawKind.length - 1)];
         counts.set(g, (counts.get(g) ?? 0) + 1);
       }
-      const kinds = [...counts].map(([g, n]) => toExamples(kindExamples(encode, KIND_GENERATORS[g], seed, step * KIND_GENERATORS.length + g, n, { lineValues: true, startValues: run.startValues })));
+      const kinds = [...counts].map(([g, n]) => toExamples(kindExamples(encode, KIND_GENERATORS[g], seed, step * KIND_GENERATORS.length + g, n, { lineValues: true, startValues: run.startValues, runningValues: run.runningValues })));
       const binding = toExamples(ends(bindingExamples(encode, seed, step, run.bindingRows, { queries: 8, lineValues: true, heuristicFree: Math.round(0.3 * run.bindingRows), spacedQueries: 0.5 })));
       return concat([binding, ...kinds]);
     },

@@ -1,8 +1,8 @@
 /**
  * The program-tracer recipe's data: its tokenizer reads binding programs exactly as the binding
  * model's does (so that model can be its starting point), and every supervised value — the answer
- * after `#x:` and the boolean line values — is what the project's interpreter computes, checked here
- * independently of the generators.
+ * after `#x:`, the boolean line values and the running values of integer programs — is what the
+ * project's interpreter computes, checked here independently of the generators.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -28,7 +28,7 @@ describe('program-tracer data', () => {
 
   for (const g of KIND_GENERATORS) {
     test(`${g.name}: the answer after #${g.variable}: is the interpreter's value; lengths 1–${g.maxLength} fit 256 positions`, () => {
-      const examples = kindExamples(encode, g, 5, 0, 40, { lineValues: true, startValues: 0.5 });
+      const examples = kindExamples(encode, g, 5, 0, 40, { lineValues: true, startValues: 0.5, runningValues: true });
       assert.ok(new Set(examples.map((e) => e.seqLen)).size > 1);
       // Half the programs the generator starts at 0 start from another digit.
       const starts = examples.map((e) => /^\w+ = (\d+)\n/.exec(tok.decode(e.ids))?.[1]).filter((d) => d !== undefined);
@@ -42,8 +42,22 @@ describe('program-tracer data', () => {
         const value = runPython(program).get(g.variable);
         assert.equal(tok.decode(e.ids.slice(e.answers[0])), `${value === true ? 'True' : value === false ? 'False' : value}\n`);
         assert.ok(e.ids.length <= 256, `${e.ids.length} tokens`);
-        if (typeof value !== 'boolean') assert.equal(e.lineValues, undefined);
-        else {
+        if (typeof value !== 'boolean') {
+          assert.equal(e.lineValues, undefined);
+          // Running values: each spelled from a line's newline on, the value of the program up to that line, run; before the query.
+          const { at, labels } = e.runningValues!;
+          assert.ok(at.every((t, i) => i === 0 || t > at[i - 1]) && (at.at(-1) ?? 0) < e.answers[0] - 3);
+          const spelled = tok.decode(labels).split('\n').slice(0, -1);
+          let j = 0;
+          for (const v of spelled) {
+            const upTo = tok.decode(e.ids.slice(0, at[j]));
+            assert.equal(tok.tokenText(e.ids[at[j]]), '\n');
+            assert.equal(String(runPython(upTo).get(g.variable)), v, upTo);
+            j += encode(`${v}\n`).length;
+          }
+          assert.equal(j, at.length);
+          if (['plus_minus', 'variable_increments', 'exception'].includes(g.name) && e.seqLen > 1) assert.ok(spelled.length >= 2, text);
+        } else {
           // Each line's value: the program up to that line, run, the variable it assigns.
           const lines = program.split('\n');
           assert.equal(e.lineValues!.at.length, lines.length);
