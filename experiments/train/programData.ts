@@ -74,20 +74,23 @@ export const KIND_GENERATORS: { name: GeneratorName; maxLength: number; variable
   { name: 'exception', maxLength: 8, variable: 'result' },
 ];
 
+/** Supervised positions besides the answer, with the labels the trainer takes there. */
+type Supervised = { at: number[]; labels: number[] };
+
 export interface KindExample {
   seqLen: number;
   ids: number[];
   /** Positions of the value's tokens and the newline after it. */
   answers: number[];
   /** Intermediate supervision of boolean programs: at each line's last token, the value the line assigns (True/False). */
-  lineValues?: { at: number[]; labels: number[] };
+  lineValues?: Supervised;
   /**
    * Intermediate supervision of integer programs: after each line that completes a statement (but
    * the last, whose value is the answer), the queried variable's value then and a newline, spelled
    * from the line's last token on over the positions before the next line's end — positions whose
    * own next token nothing reads. Targets and labels as the trainer takes them.
    */
-  runningValues?: { at: number[]; labels: number[] };
+  runningValues?: Supervised;
 }
 
 export interface KindOptions {
@@ -140,7 +143,7 @@ export function kindExamples(encode: (s: string) => number[], g: (typeof KIND_GE
  * that fits before the next such line's newline (or the last line's). `ends`: the newlines' token
  * positions.
  */
-function runningValues(encode: (s: string) => number[], program: string, variable: string, ends: number[]): { at: number[]; labels: number[] } {
+function runningValues(encode: (s: string) => number[], program: string, variable: string, ends: number[]): Supervised {
   const lines = program.split('\n');
   const after: { line: number; value: number }[] = [];
   for (let i = 0; i < lines.length - 1; i++) {
@@ -189,8 +192,6 @@ export function withAnswerEnds<E extends { ids: number[]; answers: number[] }>(e
     return { ...e, ids, answers: [...e.answers, ...ends].sort((a, b) => a - b) };
   });
 }
-
-type Supervised = { at: number[]; labels: number[] };
 
 /** The trainer's view: targets are the answers, after the line or running values when those are supervised. */
 export function toExamples(ps: { ids: number[]; answers: number[]; lineValues?: Supervised; runningValues?: Supervised }[]): Examples {
